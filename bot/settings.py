@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, alias="FOREMAN_LLM_API_KEY")
     llm_model: str | None = Field(default=None, alias="FOREMAN_LLM_MODEL")
 
-    approvers: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="FOREMAN_APPROVERS")
+    approvers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="FOREMAN_APPROVERS"
+    )
     digest_channel: str | None = Field(default=None, alias="FOREMAN_DIGEST_CHANNEL")
     digest_time: time = Field(default=time(17, 0), alias="FOREMAN_DIGEST_TIME")
     timezone: str = Field(default="UTC", alias="FOREMAN_TIMEZONE")

@@ -13,7 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-__all__ = ["Ask", "Batch", "Dependency", "Event", "Lease", "SQLModel", "Ticket", "UTCDateTime"]
+__all__ = [
+    "Ask",
+    "Batch",
+    "Dependency",
+    "Event",
+    "IdempotencyKey",
+    "Lease",
+    "SQLModel",
+    "Ticket",
+    "UTCDateTime",
+]
 
 from tracker.clock import as_utc, utcnow
 
@@ -83,7 +93,10 @@ class Ticket(SQLModel, table=True):
     lane: str = Field(default="build", sa_type=sa.String(64))
     open_questions: list[str] = _json(list)
     status: str = Field(default="draft", sa_type=sa.String(32), index=True)
-    proof: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON()))
+    # none_as_null: "no proof" must be SQL NULL, not the JSON text null.
+    proof: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True))
+    )
     gate_reason: str | None = Field(default=None, sa_type=sa.Text())
     discovered_from_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = Field(
@@ -162,3 +175,14 @@ class Event(SQLModel, table=True):
     to_state: str | None = Field(default=None, sa_type=sa.String(32))
     reason: str = Field(default="", sa_type=sa.Text())
     data: dict[str, Any] = _json(dict)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An inbound delivery already acted on (e.g. a Slack event_id). Unique, so two
+    deliveries of the same thing cannot both commit, even in two processes."""
+
+    __tablename__ = "idempotency_key"
+
+    key: str = Field(primary_key=True, sa_type=sa.String(300))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    result: str | None = Field(default=None, sa_type=sa.String(64))

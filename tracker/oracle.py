@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from tracker import ids
 from tracker.models import Batch, Lease, Ticket
-from tracker.queries import batch_dependencies, ticket_spec_problems
+from tracker.queries import dependencies_of, ticket_spec_problems
 from tracker.states import AskStatus, BatchStatus, TicketStatus
 from tracker.store import fetch
 from tracker.tables import ASK, LEASE, TICKET
@@ -21,69 +21,91 @@ from tracker.views import OracleItem, OracleVerdict
 VERIFY_TIMEOUT_SECONDS = 600
 
 
-def judge(session: Session, batch: Batch) -> OracleVerdict:
-    """Done iff every ticket is done with proof or human_gated, and the batch is approved."""
+DEFAULT_EXPLAIN_LIMIT = 50
+
+
+def judge(
+    session: Session, batch: Batch, explain_limit: int | None = DEFAULT_EXPLAIN_LIMIT
+) -> OracleVerdict:
+    """Done iff every ticket is done with proof or human_gated, and the batch is approved.
+
+    The verdict always counts every ticket; the per-ticket explanation covers the first
+    `explain_limit` unfinished ones (None: all), so a 10,000-ticket batch answers at once.
+    """
     assert batch.id is not None
     ref = ids.batch_ref(batch.id)
-    tickets = list(
-        session.exec(select(Ticket).where(TICKET.batch_id == batch.id).order_by(TICKET.seq)).all()
+    rows = fetch(
+        session,
+        sa.select(TICKET.id, TICKET.status, TICKET.proof.is_not(None))
+        .where(TICKET.batch_id == batch.id)
+        .order_by(TICKET.seq),
     )
-    finished = [t for t in tickets if _finished(t)]
+    unfinished_ids = [tid for tid, status, proven in rows if not _finished(status, proven)]
+    total, finished = len(rows), len(rows) - len(unfinished_ids)
     if batch.status == BatchStatus.CANCELLED:
-        return OracleVerdict(ref, False, len(tickets), len(finished), "the batch was cancelled", [])
+        return OracleVerdict(ref, False, total, finished, "the batch was cancelled", [])
     if batch.status not in (BatchStatus.APPROVED, BatchStatus.DONE):
         why = {
             BatchStatus.PLANNED: f"the plan is not approved yet (foreman approve {ref})",
             BatchStatus.RESEARCH_FAILED: f"research failed: {batch.research_error or 'unknown'}",
         }.get(BatchStatus(batch.status), f"the batch is {batch.status}: no approved plan yet")
-        return OracleVerdict(ref, False, len(tickets), len(finished), why, [])
-    if not tickets:
+        return OracleVerdict(ref, False, total, finished, why, [])
+    if not rows:
         return OracleVerdict(ref, False, 0, 0, "the batch has no tickets", [])
-    unfinished = [t for t in tickets if not _finished(t)]
-    items = _explain(session, batch.id, tickets, unfinished)
-    if items:
-        why = f"{len(unfinished)} of {len(tickets)} tickets not finished"
-        return OracleVerdict(ref, False, len(tickets), len(finished), why, items)
-    return OracleVerdict(
-        ref,
-        True,
-        len(tickets),
-        len(finished),
-        "every ticket is done with proof or human-gated",
-        [],
-    )
+    if not unfinished_ids:
+        return OracleVerdict(
+            ref, True, total, finished, "every ticket is done with proof or human-gated", []
+        )
+    by_status: dict[str, int] = {}
+    for _tid, status, proven in rows:
+        if not _finished(status, proven):
+            by_status[status] = by_status.get(status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    why = f"{len(unfinished_ids)} of {total} tickets not finished ({summary})"
+    shown = unfinished_ids if explain_limit is None else unfinished_ids[:explain_limit]
+    items = _explain(session, batch.id, shown)
+    return OracleVerdict(ref, False, total, finished, why, items)
 
 
-def _finished(ticket: Ticket) -> bool:
-    if ticket.status == TicketStatus.HUMAN_GATED:
+def _finished(status: str, proven: bool) -> bool:
+    if status == TicketStatus.HUMAN_GATED:
         return True
-    return ticket.status == TicketStatus.DONE and bool(ticket.proof)
+    return status == TicketStatus.DONE and bool(proven)
 
 
-def _explain(
-    session: Session, batch_id: int, tickets: list[Ticket], unfinished: list[Ticket]
-) -> list[OracleItem]:
-    if not unfinished:
-        return []
-    by_id = {t.id: t for t in tickets}
-    deps = batch_dependencies(session, batch_id)
+def _explain(session: Session, batch_id: int, ticket_ids: list[int]) -> list[OracleItem]:
+    tickets = session.exec(
+        select(Ticket).where(TICKET.id.in_(ticket_ids)).order_by(TICKET.seq)
+    ).all()
+    deps = dependencies_of(session, ticket_ids)
+    upstream_ids = sorted({d for ds in deps.values() for d in ds})
+    upstream = (
+        {
+            tid: (ids.ticket_ref(b, s), status)
+            for tid, b, s, status in fetch(
+                session,
+                sa.select(TICKET.id, TICKET.batch_id, TICKET.seq, TICKET.status).where(
+                    TICKET.id.in_(upstream_ids)
+                ),
+            )
+        }
+        if upstream_ids
+        else {}
+    )
     leases = {
         row.ticket_id: row
-        for row in session.exec(
-            select(Lease).where(LEASE.ticket_id.in_([t.id for t in unfinished]))
-        ).all()
+        for row in session.exec(select(Lease).where(LEASE.ticket_id.in_(ticket_ids))).all()
     }
     asks = _open_asks_by_ticket(session, batch_id)
     items: list[OracleItem] = []
-    for ticket in unfinished:
-        ref = ids.ticket_ref(ticket.batch_id, ticket.seq)
+    for ticket in tickets:
         waiting = [
-            f"{ids.ticket_ref(by_id[d].batch_id, by_id[d].seq)} ({by_id[d].status})"
+            f"{upstream[d][0]} ({upstream[d][1]})"
             for d in deps.get(ticket.id or 0, [])
-            if d in by_id and by_id[d].status != TicketStatus.DONE
+            if d in upstream and upstream[d][1] != TicketStatus.DONE
         ]
         why = _why(ticket, waiting, leases.get(ticket.id or 0), asks.get(ticket.id or 0, []))
-        items.append(OracleItem(ref, ticket.status, why))
+        items.append(OracleItem(ids.ticket_ref(ticket.batch_id, ticket.seq), ticket.status, why))
     return items
 
 

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker import ids
-from tracker.models import Batch, Dependency, Lease, Ticket
+from tracker.models import Ask, Batch, Dependency, Lease, Ticket
 from tracker.spec import spec_problems
 from tracker.states import BatchStatus, TicketStatus
-from tracker.store import fetch
+from tracker.store import fetch, ticket_refs
 from tracker.tables import BATCH, DEP, LEASE, TICKET, TICKET_TABLE
-from tracker.views import BatchView, Claim, TicketView
+from tracker.views import AskView, BatchView, Claim, TicketView
 
 
 def ticket_spec_problems(ticket: Ticket) -> list[str]:
@@ -182,6 +182,29 @@ def _view(
 
 def _ref_order(ref: str) -> tuple[int, ...]:
     return tuple(int(part) for part in ref.removeprefix("FM-").split("."))
+
+
+def ask_views(session: Session, asks: list[Ask]) -> list[AskView]:
+    refs = ticket_refs(session, sorted({t for a in asks for t in a.blocks}))
+    return [
+        AskView(
+            id=ids.ask_ref(a.id or 0),
+            kind=a.kind,
+            action=a.action,
+            why=a.why,
+            status=a.status,
+            approvers=list(a.approvers),
+            blocks=[refs[t] for t in a.blocks if t in refs],
+            batch=None if a.batch_id is None else ids.batch_ref(a.batch_id),
+            occurrences=a.occurrences,
+            first_seen=a.first_seen,
+            last_seen=a.last_seen,
+            decided_by=a.decided_by,
+            decided_at=a.decided_at,
+            note=a.note,
+        )
+        for a in asks
+    ]
 
 
 def batch_view(session: Session, batch: Batch) -> BatchView:

@@ -5,21 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker import ids, oracle, planning, validate, work
 from tracker.clock import Clock, utcnow
 from tracker.errors import LeaseError, NotFound
-from tracker.models import Batch, Event, Ticket
+from tracker.models import Ask, Batch, Event, IdempotencyKey, Ticket
 from tracker.oracle import Runner, run_shell
 from tracker.plan import Plan, PlannedTicket
-from tracker.queries import batch_view, ready_tickets, ticket_views
-from tracker.states import BatchStatus, TicketStatus
+from tracker.queries import ask_views, batch_view, ready_tickets, ticket_views
+from tracker.states import AskStatus, BatchStatus, TicketStatus
 from tracker.store import Store, get_batch, get_ticket
-from tracker.tables import BATCH, EVENT, TICKET
-from tracker.views import BatchView, OracleItem, OracleVerdict, TicketView, Violation
+from tracker.tables import ASK, BATCH, EVENT, TICKET
+from tracker.views import AskView, BatchView, OracleItem, OracleVerdict, TicketView, Violation
 
 DEFAULT_LEASE_SECONDS = 900
+
+
+def batch_ref_of(batch: Batch) -> str:
+    assert batch.id is not None
+    return ids.batch_ref(batch.id)
 
 
 class Tracker:
@@ -76,6 +83,63 @@ class Tracker:
                 requested_by=requested_by,
             )
             return batch_view(session, batch)
+
+    def claim_once(self, key: str) -> bool:
+        """True the first time `key` is seen, False ever after (across processes)."""
+        try:
+            with self.store.transaction() as session:
+                session.add(IdempotencyKey(key=key, created_at=self.clock()))
+            return True
+        except IntegrityError:
+            return False
+
+    def create_batch_once(
+        self,
+        key: str,
+        *,
+        title: str,
+        request: str,
+        repo: str = ".",
+        actor: str,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        requested_by: str | None = None,
+    ) -> BatchView | None:
+        """Create a batch for a delivery identified by `key`, once; None for a duplicate.
+
+        The key and the batch commit together: a delivery that dies before commit leaves
+        nothing behind, so its retry creates the batch.
+        """
+        now = self.clock()
+        try:
+            with self.store.transaction() as session:
+                session.add(IdempotencyKey(key=key, created_at=now))
+                session.flush()
+                batch = planning.create_batch(
+                    session,
+                    title=title,
+                    request=request,
+                    repo=repo,
+                    actor=actor,
+                    now=now,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    requested_by=requested_by,
+                )
+                session.get_one(IdempotencyKey, key).result = batch_ref_of(batch)
+                return batch_view(session, batch)
+        except IntegrityError:
+            return None
+
+    def set_batch_message(self, ref: str, *, channel: str, ts: str) -> None:
+        """Remember the Slack message that shows this batch (it is re-rendered in place)."""
+        with self.store.transaction() as session:
+            batch = get_batch(session, ref, for_update=True)
+            batch.channel = batch.channel or channel
+            # A batch started by a slash command has no thread yet: its message becomes one.
+            batch.thread_ts = batch.thread_ts or ts
+            batch.plan_message_ts = ts
+            session.add(batch)
 
     def import_plan(
         self,
@@ -230,12 +294,25 @@ class Tracker:
             )
             return ticket_views(session, [ticket])[0]
 
+    # -- asks -----------------------------------------------------------------------------
+
+    def asks(self, *, open_only: bool = False, approver: str | None = None) -> list[AskView]:
+        with self.store.transaction() as session:
+            stmt = select(Ask).order_by(ASK.id)
+            if open_only:
+                stmt = stmt.where(ASK.status == AskStatus.OPEN)
+            views = ask_views(session, list(session.exec(stmt).all()))
+        if approver is not None:
+            views = [v for v in views if approver in v.approvers]
+        return views
+
     # -- the oracle and invariants --------------------------------------------------------
 
-    def oracle(self, batch: str) -> OracleVerdict:
+    def oracle(self, batch: str, *, explain_all: bool = False) -> OracleVerdict:
         self.sweep()
+        limit = None if explain_all else oracle.DEFAULT_EXPLAIN_LIMIT
         with self.store.transaction() as session:
-            return oracle.judge(session, get_batch(session, batch))
+            return oracle.judge(session, get_batch(session, batch), limit)
 
     def verify(self, batch: str, repo_root: Path, runner: Runner = run_shell) -> list[OracleItem]:
         with self.store.transaction() as session:
@@ -252,6 +329,17 @@ class Tracker:
                 fixes = validate.heal(session, now, actor)
         with self.store.transaction() as session:
             return validate.check(session, now), fixes
+
+    def last_event_id(self) -> int:
+        with self.store.transaction() as session:
+            return int(
+                session.execute(sa.select(sa.func.coalesce(sa.func.max(EVENT.id), 0))).scalar_one()
+            )
+
+    def events_after(self, event_id: int, limit: int = 500) -> list[Event]:
+        with self.store.transaction() as session:
+            stmt = select(Event).where(EVENT.id > event_id).order_by(EVENT.id).limit(limit)
+            return list(session.exec(stmt).all())
 
     def events(
         self, *, subject: str | None = None, batch: str | None = None, limit: int = 200

@@ -170,3 +170,39 @@ class Violation:
             "message": self.message,
             "fixable": self.fixable,
         }
+
+
+@dataclass(frozen=True)
+class AskView:
+    id: str
+    kind: str
+    action: str
+    why: str
+    status: str
+    approvers: list[str]
+    blocks: list[str]
+    batch: str | None
+    occurrences: int
+    first_seen: datetime
+    last_seen: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "action": self.action,
+            "why": self.why,
+            "status": self.status,
+            "approvers": self.approvers,
+            "blocks": self.blocks,
+            "batch": self.batch,
+            "occurrences": self.occurrences,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
+            "decided_by": self.decided_by,
+            "decided_at": iso(self.decided_at),
+            "note": self.note,
+        }

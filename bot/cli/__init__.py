@@ -17,6 +17,7 @@ from tracker.errors import TrackerError
 
 COMMAND_MODULES = (
     "bot.cli.batch_cmds",
+    "bot.cli.bot_cmds",
     "bot.cli.tracker_cmds",
     "bot.cli.locate_cmd",
 )

@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--batch", help="default: every batch that is not cancelled")
     p.add_argument("--verify", action="store_true", help="re-run every cmd proof as well")
     p.add_argument("--quiet", "-q", action="store_true", help="exit status only")
+    p.add_argument("--all", action="store_true", help="explain every unfinished ticket, not 50")
     add_json(p)
     p.set_defaults(handler=oracle)
 
@@ -144,7 +145,7 @@ def oracle(args: argparse.Namespace, ctx: CliContext) -> int:
         raise CliError("no batches to judge")
     verdicts: list[OracleVerdict] = []
     for ref in refs:
-        verdict = ctx.tracker.oracle(ref)
+        verdict = ctx.tracker.oracle(ref, explain_all=args.all)
         if args.verify and verdict.done:
             failures = ctx.tracker.verify(ref, _repo_root(ctx, ref))
             if failures:

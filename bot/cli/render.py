@@ -70,4 +70,7 @@ def verdict_text(verdict: OracleVerdict) -> str:
     head = "done" if verdict.done else "not done"
     lines = [f"{verdict.batch} {head}: {verdict.why} ({verdict.finished}/{verdict.total})"]
     lines += [f"  {item.ticket:<9} {item.status:<11} {item.why}" for item in verdict.unfinished]
+    hidden = verdict.total - verdict.finished - len(verdict.unfinished)
+    if hidden > 0 and verdict.unfinished:
+        lines.append(f"  … and {hidden} more (foreman oracle --batch {verdict.batch} --all)")
     return "\n".join(lines)
