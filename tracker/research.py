@@ -14,7 +14,7 @@ from tracker.models import Batch
 from tracker.plan import Plan
 from tracker.planning import attach_plan
 from tracker.states import BatchStatus
-from tracker.store import record
+from tracker.store import fetch, record
 from tracker.tables import BATCH
 from tracker.transitions import move_batch
 
@@ -48,16 +48,16 @@ def requeue_lapsed(session: Session, now: datetime) -> list[str]:
 def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> Batch | None:
     """Take the oldest received batch for research (compare-and-set, safe across processes)."""
     requeue_lapsed(session, now)
-    candidates = (
-        session.execute(
+    candidates = [
+        int(row[0])
+        for row in fetch(
+            session,
             sa.select(BATCH.id)
             .where(BATCH.status == BatchStatus.RECEIVED)
             .order_by(BATCH.id)
-            .limit(20)
+            .limit(20),
         )
-        .scalars()
-        .all()
-    )
+    ]
     for batch_id in candidates:
         won = session.execute(
             sa.update(Batch)
