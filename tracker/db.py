@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 # Bump together with a new file in tracker/migrations/versions; a test keeps them in step.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_UPGRADE_LOCK = 0x464F52454D414E  # "FOREMAN": one upgrader at a time per database

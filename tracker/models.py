@@ -17,6 +17,7 @@ __all__ = [
     "Ask",
     "Batch",
     "Dependency",
+    "DigestRun",
     "Event",
     "IdempotencyKey",
     "Lease",
@@ -186,3 +187,21 @@ class IdempotencyKey(SQLModel, table=True):
     key: str = Field(primary_key=True, sa_type=sa.String(300))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
     result: str | None = Field(default=None, sa_type=sa.String(64))
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest per channel per local day: the unique key is what makes it exactly one."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (sa.UniqueConstraint("channel", "local_date", name="uq_digest_channel_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(sa_type=sa.String(64))
+    local_date: str = Field(sa_type=sa.String(10))
+    scheduled_for: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    claimed_by: str = Field(sa_type=sa.String(200))
+    claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    posted_at: datetime | None = _ts()
+    message_ts: str | None = Field(default=None, sa_type=sa.String(32))
+    late: bool = False
+    covers_from: datetime | None = _ts()
