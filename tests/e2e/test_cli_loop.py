@@ -29,7 +29,12 @@ def env_for(db_url: str) -> dict[str, str]:
 
 def foreman(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["foreman", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+        ["foreman", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 
@@ -54,8 +59,13 @@ def test_seed_loop_runs_a_batch_to_done_in_dependency_order(db_url: str, tmp_pat
         'true; } && foreman done "$t"',
     )
     loop = subprocess.run(
-        ["bash", "-c", hooked], env=env, cwd=tmp_path, capture_output=True, text=True,
-        timeout=240, check=False,
+        ["bash", "-c", hooked],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert loop.returncode == 0, loop.stderr
     assert "FM-1.7 filed (discovered from FM-1.5, blocks FM-1.6)" in loop.stdout
@@ -64,15 +74,18 @@ def test_seed_loop_runs_a_batch_to_done_in_dependency_order(db_url: str, tmp_pat
     assert oracle.returncode == 0
     assert "FM-1 done" in oracle.stdout and "(7/7)" in oracle.stdout
 
-    events = json.loads(foreman(env, "log", "--batch", "FM-1", "--limit", "500", "--json",
-                                cwd=tmp_path).stdout)["events"]
+    events = json.loads(
+        foreman(env, "log", "--batch", "FM-1", "--limit", "500", "--json", cwd=tmp_path).stdout
+    )["events"]
     done_order = [e["subject"] for e in events if e["kind"] == "done"]
     assert done_order.index("FM-1.1") < done_order.index("FM-1.2") < done_order.index("FM-1.3")
     assert done_order.index("FM-1.3") < done_order.index("FM-1.5")
     assert done_order.index("FM-1.7") < done_order.index("FM-1.6")
 
 
-def test_errors_are_one_line_on_stderr_and_change_nothing(sqlite_db_url: str, tmp_path: Path) -> None:
+def test_errors_are_one_line_on_stderr_and_change_nothing(
+    sqlite_db_url: str, tmp_path: Path
+) -> None:
     env = env_for(sqlite_db_url)
     plan_file = write_plan(tmp_path / "plan.json", plan(spec("a"), spec("b", "a")).model_dump())
     foreman(env, "import", str(plan_file), cwd=tmp_path)
@@ -111,7 +124,9 @@ def test_next_exits_3_when_nothing_is_ready(sqlite_db_url: str, tmp_path: Path) 
     assert "nothing ready in FM-1" in blocked.stderr
 
 
-def test_cyclic_plan_file_is_refused_with_the_cycle_named(sqlite_db_url: str, tmp_path: Path) -> None:
+def test_cyclic_plan_file_is_refused_with_the_cycle_named(
+    sqlite_db_url: str, tmp_path: Path
+) -> None:
     env = env_for(sqlite_db_url)
     data = plan(spec("a"), spec("b")).model_dump()
     data["tickets"][0]["depends_on"] = ["b"]
@@ -131,10 +146,15 @@ def test_parallel_worker_processes_never_share_a_ticket(
     write_plan(tmp_path / "p.json", plan(*[spec(f"t{i}") for i in range(12)]).model_dump())
     foreman(env, "import", "p.json", cwd=tmp_path)
     foreman(env, "approve", "FM-1", cwd=tmp_path)
-    loop = LOOP.replace("--worker w)", "--worker w$W) && echo \"$W $t\" >> claims.txt")
+    loop = LOOP.replace("--worker w)", '--worker w$W) && echo "$W $t" >> claims.txt')
     procs = [
-        subprocess.Popen(["bash", "-c", loop], env={**env, "W": str(n)}, cwd=tmp_path,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            ["bash", "-c", loop],
+            env={**env, "W": str(n)},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for n in range(workers)
     ]
     for proc in procs:

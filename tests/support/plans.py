@@ -25,7 +25,9 @@ def spec(key: str, *deps: str, title: str | None = None, **extra: Any) -> dict[s
 
 
 def plan(*tickets: dict[str, Any], title: str = "Test batch") -> Plan:
-    return Plan.model_validate({"title": title, "request": title, "repo": ".", "tickets": list(tickets)})
+    return Plan.model_validate(
+        {"title": title, "request": title, "repo": ".", "tickets": list(tickets)}
+    )
 
 
 def six_ticket_plan() -> Plan:

@@ -1,0 +1,35 @@
+"""The Bolt app factory. No module-level App: the composition root calls build_app."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.listeners import commands, home, intake, plans
+from bot.listeners.registrar import Registrar
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger("foreman.app")
+
+
+def build_app(
+    settings: Settings, services: Services, *, verify_token: bool = True
+) -> tuple[App, Registrar]:
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    app = App(
+        client=services.client,
+        # Passed explicitly so Bolt never reads the environment itself.
+        signing_secret=signing_secret,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=True,
+        process_before_response=False,
+        logger=logging.getLogger("foreman.bolt"),
+    )
+    registrar = Registrar(app)
+    for module in (intake, commands, plans, home):
+        module.register(registrar, services)
+    return app, registrar

@@ -1,0 +1,57 @@
+"""Follows the event log and re-renders the Slack messages of batches that changed.
+
+Changes made anywhere (a worker's `foreman done`, another bot process) reach Slack this way:
+the log is the single feed, so nothing is decided from a chat message or process memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from tracker import ids
+from tracker.service import Tracker
+
+log = logging.getLogger("foreman.projector")
+
+
+class EventProjector:
+    def __init__(
+        self, tracker: Tracker, on_batch_change: Callable[[str], object], interval: float = 1.0
+    ) -> None:
+        self.tracker = tracker
+        self.on_batch_change = on_batch_change
+        self.interval = interval
+        self.cursor = tracker.last_event_id()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> set[str]:
+        events = self.tracker.events_after(self.cursor)
+        if not events:
+            return set()
+        self.cursor = max(e.id or 0 for e in events)
+        changed = {ids.batch_ref(e.batch_id) for e in events if e.batch_id is not None}
+        for ref in sorted(changed):
+            try:
+                self.on_batch_change(ref)
+            except Exception:
+                log.exception("re-rendering %s failed; the next change retries", ref)
+        return changed
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="foreman-projector", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("event projector pass failed")

@@ -1,0 +1,72 @@
+"""`foreman serve`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP behind waitress."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from bot.app import build_app
+from bot.projector import EventProjector
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger("foreman.serve")
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def check_serve_settings(settings: Settings) -> None:
+    if settings.slack_bot_token is None:
+        raise ConfigurationError("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app)")
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        raise ConfigurationError(
+            "set SLACK_APP_TOKEN (xapp-, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+        )
+
+
+def start_background(services: Services) -> list[EventProjector]:
+    projector = EventProjector(services.tracker, services.presenter.refresh)
+    projector.start()
+    services.background.append(projector)
+    return [projector]
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    check_serve_settings(settings)
+    services = build_services(settings)
+    app, _ = build_app(settings, services)
+    workers = start_background(services)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(
+                app, settings.slack_app_token.get_secret_value(), web_client=services.client
+            )
+            handler.connect()  # type: ignore[no-untyped-call]
+            log.info("Foreman is connected to Slack over Socket Mode")
+            stop.wait()
+            handler.close()  # type: ignore[no-untyped-call]
+        else:
+            import waitress
+
+            from bot.http import make_wsgi_app
+
+            log.info("Foreman listens for Slack on http://%s:%d/slack/events", host, port)
+            waitress.serve(make_wsgi_app(app), host=host, port=port, threads=16, ident="foreman")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for worker in workers:
+            worker.stop()
+        services.close()
