@@ -42,17 +42,23 @@ def build_plan(seed: int = 7) -> Plan:
         if earlier not in deps[later]:
             deps[later].add(earlier)
             edges += 1
-    return Plan.model_validate({
-        "title": "bench",
-        "tickets": [
-            {
-                "key": f"t{i}", "title": f"ticket {i}", "scope": "bench",
-                "acceptance_criteria": ["a", "b"], "test_plan": "t", "finish_line": "true",
-                "depends_on": [f"t{d}" for d in sorted(deps[i])],
-            }
-            for i in range(TICKETS)
-        ],
-    })
+    return Plan.model_validate(
+        {
+            "title": "bench",
+            "tickets": [
+                {
+                    "key": f"t{i}",
+                    "title": f"ticket {i}",
+                    "scope": "bench",
+                    "acceptance_criteria": ["a", "b"],
+                    "test_plan": "t",
+                    "finish_line": "true",
+                    "depends_on": [f"t{d}" for d in sorted(deps[i])],
+                }
+                for i in range(TICKETS)
+            ],
+        }
+    )
 
 
 def mark_half_done(tracker: Tracker, batch_id: int) -> None:
@@ -60,8 +66,11 @@ def mark_half_done(tracker: Tracker, batch_id: int) -> None:
     with tracker.store.engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE ticket SET status='done', proof=:p WHERE batch_id=:b AND seq <= :n"),
-            {"p": '{"kind": "cmd", "ref": "true", "exit": 0}', "b": batch_id,
-             "n": int(TICKETS * DONE_FRACTION)},
+            {
+                "p": '{"kind": "cmd", "ref": "true", "exit": 0}',
+                "b": batch_id,
+                "n": int(TICKETS * DONE_FRACTION),
+            },
         )
 
 
@@ -95,12 +104,18 @@ def run(label: str, url: str) -> None:
     cli = []
     for _ in range(5):
         t0 = time.perf_counter()
-        subprocess.run([foreman, "ready", "--batch", batch.id, "--json"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [foreman, "ready", "--batch", batch.id, "--json"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         cli.append(time.perf_counter() - t0)
-    print(f"| {label} | {len(ready)} | {ready_ms[0]:.1f} ms (max {ready_ms[1]:.1f}) | "
-          f"{oracle_ms[0]:.1f} ms (max {oracle_ms[1]:.1f}) | {statistics.median(cli):.2f} s "
-          f"(max {max(cli):.2f}) | {setup:.1f} s |")
+    print(
+        f"| {label} | {len(ready)} | {ready_ms[0]:.1f} ms (max {ready_ms[1]:.1f}) | "
+        f"{oracle_ms[0]:.1f} ms (max {oracle_ms[1]:.1f}) | {statistics.median(cli):.2f} s "
+        f"(max {max(cli):.2f}) | {setup:.1f} s |"
+    )
 
 
 def main() -> None:
@@ -108,8 +123,10 @@ def main() -> None:
     parser.add_argument("--postgres", help="base URL, e.g. postgresql://postgres@127.0.0.1/test")
     args = parser.parse_args()
     print(f"{TICKETS} tickets, {EDGES} edges, {int(DONE_FRACTION * 100)}% done\n")
-    print("| backend | ready set size | ready (median) | oracle (median) | "
-          "`foreman ready --json` process | setup |")
+    print(
+        "| backend | ready set size | ready (median) | oracle (median) | "
+        "`foreman ready --json` process | setup |"
+    )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/bench.db")

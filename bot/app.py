@@ -6,12 +6,23 @@ import logging
 
 from slack_bolt import App
 
-from bot.listeners import commands, home, intake, plans
+from bot.listeners import asks, commands, home, intake, plans
 from bot.listeners.registrar import Registrar
 from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger("foreman.app")
+
+
+class _DropClientTokenNotice(logging.Filter):
+    # Bolt looks up SLACK_BOT_TOKEN itself and then warns that our client's token wins. The
+    # client's token is the one from our settings, so the notice is noise on every start.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_log = logging.getLogger("foreman.bolt")
+_bolt_log.addFilter(_DropClientTokenNotice())
 
 
 def build_app(
@@ -27,9 +38,9 @@ def build_app(
         token_verification_enabled=verify_token,
         request_verification_enabled=True,
         process_before_response=False,
-        logger=logging.getLogger("foreman.bolt"),
+        logger=_bolt_log,
     )
     registrar = Registrar(app)
-    for module in (intake, commands, plans, home):
+    for module in (intake, commands, plans, home, asks):
         module.register(registrar, services)
     return app, registrar

@@ -7,7 +7,11 @@ import signal
 import threading
 from types import FrameType
 
+from bot.api import failure_api, http_thread
 from bot.app import build_app
+from bot.ask_sweeper import AskSweeper
+from bot.digest.scheduler import DigestScheduler, start_digest_scheduler
+from bot.http import make_wsgi_app
 from bot.projector import EventProjector
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -28,11 +32,20 @@ def check_serve_settings(settings: Settings) -> None:
         )
 
 
-def start_background(services: Services) -> list[EventProjector]:
-    projector = EventProjector(services.tracker, services.presenter.refresh)
+def start_background(services: Services) -> list[EventProjector | DigestScheduler | AskSweeper]:
+    projector = EventProjector(
+        services.tracker, services.presenter.refresh, on_ask_change=services.asks.refresh
+    )
     projector.start()
     services.background.append(projector)
-    return [projector]
+    sweeper = AskSweeper(services.escalations, services.asks)
+    sweeper.start()
+    services.background.append(sweeper)
+    workers: list[EventProjector | DigestScheduler | AskSweeper] = [projector, sweeper]
+    digest = start_digest_scheduler(services)
+    if digest is not None:
+        workers.append(digest)
+    return workers
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
@@ -43,7 +56,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        # Both transports block the main thread; unwinding it runs the cleanup below.
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
@@ -55,15 +69,16 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             )
             handler.connect()  # type: ignore[no-untyped-call]
             log.info("Foreman is connected to Slack over Socket Mode")
-            stop.wait()
+            with http_thread(make_wsgi_app(None, failure_api(services)), host, port):
+                log.info("Foreman serves /healthz and /api/failures on http://%s:%d", host, port)
+                stop.wait()
             handler.close()  # type: ignore[no-untyped-call]
         else:
             import waitress
 
-            from bot.http import make_wsgi_app
-
             log.info("Foreman listens for Slack on http://%s:%d/slack/events", host, port)
-            waitress.serve(make_wsgi_app(app), host=host, port=port, threads=16, ident="foreman")
+            wsgi = make_wsgi_app(app, failure_api(services))
+            waitress.serve(wsgi, host=host, port=port, threads=16, ident="foreman")
     except KeyboardInterrupt:
         pass
     finally:
