@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracker.plan import Plan  # noqa: E402
-from tracker.service import Tracker  # noqa: E402
+from tracker.plan import Plan
+from tracker.service import Tracker
 
 TICKETS, EDGES, DONE_FRACTION = 10_000, 30_000, 0.5
 

@@ -18,10 +18,15 @@ log = logging.getLogger("foreman.projector")
 
 class EventProjector:
     def __init__(
-        self, tracker: Tracker, on_batch_change: Callable[[str], object], interval: float = 1.0
+        self,
+        tracker: Tracker,
+        on_batch_change: Callable[[str], object],
+        interval: float = 1.0,
+        on_ask_change: Callable[[str], object] | None = None,
     ) -> None:
         self.tracker = tracker
         self.on_batch_change = on_batch_change
+        self.on_ask_change = on_ask_change
         self.interval = interval
         self.cursor = tracker.last_event_id()
         self._stop = threading.Event()
@@ -38,6 +43,14 @@ class EventProjector:
                 self.on_batch_change(ref)
             except Exception:
                 log.exception("re-rendering %s failed; the next change retries", ref)
+        if self.on_ask_change is not None:
+            # An ask's card lives apart from its batch's message (and a failure's ask has
+            # no batch), so ask events re-render the card itself.
+            for ref in sorted({e.subject for e in events if e.subject.startswith("ASK-")}):
+                try:
+                    self.on_ask_change(ref)
+                except Exception:
+                    log.exception("re-rendering %s failed; the next change retries", ref)
         return changed
 
     def start(self) -> None:

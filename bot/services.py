@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
@@ -18,7 +19,10 @@ from tracker.clock import Clock, utcnow
 from tracker.service import Tracker
 
 if TYPE_CHECKING:
+    from bot.ask_config import ApproverDirectory
+    from bot.ask_presenter import AskPresenter
     from bot.presenter import BatchPresenter
+    from escalation.asks import Escalations
 
 log = logging.getLogger("foreman")
 
@@ -32,13 +36,34 @@ class Services:
     clock: Clock = utcnow
     background: list[object] = field(default_factory=list)
 
+    @cached_property
+    def approvers(self) -> ApproverDirectory:
+        from bot.ask_config import ApproverDirectory
+
+        return ApproverDirectory(self.settings.approvers, self.client)
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        from bot.ask_config import build_escalations
+
+        return build_escalations(self.settings, self.tracker, self.approvers)
+
+    @cached_property
+    def asks(self) -> AskPresenter:
+        from bot.ask_presenter import AskPresenter
+
+        return AskPresenter(self.escalations, self.client, self.settings)
+
     def close(self) -> None:
         self.tracker.close()
 
 
 def slack_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
+    from bot.redacting_client import RedactingWebClient
+
+    # Every message and modal Foreman sends passes through redaction on its way out.
+    return RedactingWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     asks_channel: str | None = Field(default=None, alias="FOREMAN_ASKS_CHANNEL")
     ask_remind: int = Field(default=4 * 3600, ge=60, alias="FOREMAN_ASK_REMIND")
     ask_expire: int = Field(default=72 * 3600, ge=60, alias="FOREMAN_ASK_EXPIRE")
+    ask_max_reminders: int = Field(default=3, ge=0, le=20, alias="FOREMAN_ASK_MAX_REMINDERS")
+    two_person_rule: bool = Field(default=False, alias="FOREMAN_TWO_PERSON_RULE")
     api_token: SecretStr | None = Field(default=None, alias="FOREMAN_API_TOKEN")
 
     @field_validator("approvers", mode="before")
@@ -52,4 +54,15 @@ class Settings(BaseSettings):
         # A comma- or space-separated list is what people type into an env var.
         if isinstance(value, str):
             return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, e.g. Europe/Paris") from None
         return value

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "bot.cli.bot_cmds",
     "bot.cli.tracker_cmds",
     "bot.cli.locate_cmd",
+    "bot.cli.digest_cmd",
+    "bot.cli.ask_cmds",
 )
 
 
@@ -53,16 +55,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = handler(args, ctx)
     except CliError as exc:
-        print(f"foreman: {exc}", file=sys.stderr)
+        print(f"foreman: {_shown(exc)}", file=sys.stderr)
         return exc.exit_code
     except TrackerError as exc:
-        print(f"foreman: {exc}", file=sys.stderr)
+        print(f"foreman: {_shown(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     finally:
         ctx.close()
     return code
+
+
+def _shown(exc: Exception) -> str:
+    """An error message echoes what it was given (a reference, a user), which may be a
+    secret pasted in the wrong place: it leaves redacted, like every other exit."""
+    from escalation.redact import redact
+
+    return redact(str(exc))
 
 
 if __name__ == "__main__":

@@ -95,4 +95,21 @@ def _asks(
     respond(response_type="ephemeral", text=asks_list_text(services.tracker.asks(open_only=True)))
 
 
-HANDLERS = {"help": _help, "new": _new, "status": _status, "ready": _ready, "asks": _asks}
+def _digest(
+    services: Services, command: dict[str, Any], rest: str, respond: Any, context: Any
+) -> None:
+    from bot.digest.post import on_demand_digest, slack_message
+
+    digest = on_demand_digest(services.tracker, services.settings)
+    text, blocks = slack_message(services.client, digest)
+    respond(response_type="in_channel", text=text, blocks=blocks)
+
+
+HANDLERS = {
+    "help": _help,
+    "new": _new,
+    "status": _status,
+    "ready": _ready,
+    "asks": _asks,
+    "digest": _digest,
+}

@@ -16,6 +16,7 @@ HELP = (
     "• `/foreman status [FM-n]`: active batches, or one batch in full\n"
     "• `/foreman ready [FM-n]`: tickets a worker can take now\n"
     "• `/foreman asks`: asks waiting on people\n"
+    "• `/foreman digest`: today's digest, posted here\n"
     "• `/foreman help`: this message"
 )
 EMPTY_MENTION_HELP = (

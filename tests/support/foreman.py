@@ -57,7 +57,12 @@ def running_foreman(
     services = build_services(settings, clock=clock)
     app, registrar = build_app(settings, services)
     bot = RunningBot(services, app, registrar, slack)
-    projector = EventProjector(services.tracker, services.presenter.refresh, interval=0.05)
+    projector = EventProjector(
+        services.tracker,
+        services.presenter.refresh,
+        interval=0.05,
+        on_ask_change=services.asks.refresh,
+    )
     projector.start()
     try:
         if transport == "socket":
@@ -73,6 +78,9 @@ def running_foreman(
                     slack.use_socket()
     finally:
         projector.stop()
+        # Listeners still finishing (a re-render after a click) must not outlive the database
+        # connection, nor the test's schema: wait for them before closing.
+        app.listener_runner.listener_executor.shutdown(wait=True)
         services.close()
 
 
