@@ -10,12 +10,13 @@ SHORTCUT_SEND = "send_to_foreman"
 
 ACTION_APPROVE_PLAN = "approve_plan"
 ACTION_CANCEL_PLAN = "cancel_plan"
+ACTION_RETRY_RESEARCH = "retry_research"
 ACTION_ASK_APPROVE = "ask_approve"
 ACTION_ASK_DENY = "ask_deny"
 ACTION_ASK_ANSWER = "ask_answer"
 ACTION_ASK_EVIDENCE = "ask_evidence"
 ASK_ACTIONS = (ACTION_ASK_APPROVE, ACTION_ASK_DENY, ACTION_ASK_ANSWER, ACTION_ASK_EVIDENCE)
-ACTIONS = (ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN, *ASK_ACTIONS)
+ACTIONS = (ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN, ACTION_RETRY_RESEARCH, *ASK_ACTIONS)
 
 # Modals (view callback ids): the reason for a denial, the answer to a question.
 VIEW_ASK_DENY = "ask_deny_reason"

@@ -15,6 +15,7 @@ from bot.http import make_wsgi_app
 from bot.projector import EventProjector
 from bot.services import Services, build_services
 from bot.settings import Settings
+from intake.runner import ResearchRunner
 
 log = logging.getLogger("foreman.serve")
 
@@ -32,7 +33,9 @@ def check_serve_settings(settings: Settings) -> None:
         )
 
 
-def start_background(services: Services) -> list[EventProjector | DigestScheduler | AskSweeper]:
+def start_background(
+    services: Services,
+) -> list[EventProjector | DigestScheduler | AskSweeper | ResearchRunner]:
     projector = EventProjector(
         services.tracker, services.presenter.refresh, on_ask_change=services.asks.refresh
     )
@@ -41,10 +44,20 @@ def start_background(services: Services) -> list[EventProjector | DigestSchedule
     sweeper = AskSweeper(services.escalations, services.asks)
     sweeper.start()
     services.background.append(sweeper)
-    workers: list[EventProjector | DigestScheduler | AskSweeper] = [projector, sweeper]
+    workers: list[EventProjector | DigestScheduler | AskSweeper | ResearchRunner] = [
+        projector,
+        sweeper,
+    ]
     digest = start_digest_scheduler(services)
     if digest is not None:
         workers.append(digest)
+    if services.settings.research_threads > 0:
+        from bot.research import research_runner
+
+        runner = research_runner(services.settings, services.tracker)
+        runner.start(services.settings.research_threads)
+        services.background.append(runner)
+        workers.append(runner)
     return workers
 
 

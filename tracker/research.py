@@ -45,19 +45,16 @@ def requeue_lapsed(session: Session, now: datetime) -> list[str]:
     return [ids.batch_ref(b.id or 0) for b in lapsed]
 
 
-def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> Batch | None:
-    """Take the oldest received batch for research (compare-and-set, safe across processes)."""
+def claim(
+    session: Session, *, worker: str, now: datetime, lease: timedelta, only: str | None = None
+) -> Batch | None:
+    """Take the oldest received batch (or `only`) for research: compare-and-set, so two
+    runners in two processes never research the same batch at once."""
     requeue_lapsed(session, now)
-    candidates = [
-        int(row[0])
-        for row in fetch(
-            session,
-            sa.select(BATCH.id)
-            .where(BATCH.status == BatchStatus.RECEIVED)
-            .order_by(BATCH.id)
-            .limit(20),
-        )
-    ]
+    query = sa.select(BATCH.id).where(BATCH.status == BatchStatus.RECEIVED)
+    if only is not None:
+        query = query.where(BATCH.id == ids.parse_batch(only))
+    candidates = [int(row[0]) for row in fetch(session, query.order_by(BATCH.id).limit(20))]
     for batch_id in candidates:
         won = session.execute(
             sa.update(Batch)
@@ -138,7 +135,9 @@ def fail(session: Session, ref: str, *, worker: str, now: datetime, error: str) 
     return batch
 
 
-def retry(session: Session, ref: str, *, actor: str, now: datetime) -> Batch:
+def retry(
+    session: Session, ref: str, *, actor: str, now: datetime, more: str | None = None
+) -> Batch:
     batch = session.exec(
         select(Batch).where(BATCH.id == ids.parse_batch(ref)).with_for_update()
     ).first()
@@ -151,7 +150,9 @@ def retry(session: Session, ref: str, *, actor: str, now: datetime) -> Batch:
         actor=actor,
         at=now,
         kind="research_retry",
-        reason="research retried",
+        reason="research retried" + (" with more detail" if more else ""),
     )
     batch.research_error = None
+    if more:
+        batch.request = f"{batch.request}\n\n{more}".strip()
     return batch

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from tracker import ids, oracle, planning, validate, work
+from tracker import ids, oracle, planning, research, validate, work
 from tracker.clock import Clock, utcnow
 from tracker.errors import LeaseError, NotFound
 from tracker.models import Ask, Batch, Event, IdempotencyKey, Ticket
@@ -181,6 +181,16 @@ class Tracker:
         with self.store.transaction() as session:
             return batch_view(session, get_batch(session, ref))
 
+    def batch_in_thread(self, channel: str, thread_ts: str) -> BatchView | None:
+        """The latest batch whose Slack thread this is, if any."""
+        with self.store.transaction() as session:
+            found = session.exec(
+                select(Batch)
+                .where(BATCH.channel == channel, BATCH.thread_ts == thread_ts)
+                .order_by(BATCH.id.desc())
+            ).first()
+            return None if found is None else batch_view(session, found)
+
     def batches(self, *, statuses: list[BatchStatus] | None = None) -> list[BatchView]:
         with self.store.transaction() as session:
             stmt = select(Batch).order_by(BATCH.id)
@@ -293,6 +303,53 @@ class Tracker:
                 now=self.clock(),
             )
             return ticket_views(session, [ticket])[0]
+
+    # -- research -------------------------------------------------------------------------
+
+    def claim_research(
+        self, *, worker: str, lease_seconds: int, batch: str | None = None
+    ) -> BatchView | None:
+        """Take a received batch (the oldest, or `batch`) for research under a lease."""
+        with self.store.transaction() as session:
+            claimed = research.claim(
+                session,
+                worker=worker,
+                now=self.clock(),
+                lease=timedelta(seconds=lease_seconds),
+                only=batch,
+            )
+            return None if claimed is None else batch_view(session, claimed)
+
+    def renew_research(self, ref: str, *, worker: str, lease_seconds: int) -> None:
+        with self.store.transaction() as session:
+            research.renew(
+                session,
+                ref,
+                worker=worker,
+                now=self.clock(),
+                lease=timedelta(seconds=lease_seconds),
+            )
+
+    def finish_research(
+        self, ref: str, plan: Plan, *, worker: str, repo_root: Path | None
+    ) -> BatchView:
+        with self.store.transaction() as session:
+            batch = research.finish(
+                session, ref, plan, worker=worker, now=self.clock(), repo_root=repo_root
+            )
+            return batch_view(session, batch)
+
+    def fail_research(self, ref: str, *, worker: str, error: str) -> BatchView:
+        with self.store.transaction() as session:
+            return batch_view(
+                session, research.fail(session, ref, worker=worker, now=self.clock(), error=error)
+            )
+
+    def retry_research(self, ref: str, *, actor: str, more: str | None = None) -> BatchView:
+        """Back to the research queue; `more` (a person's added detail) extends the request."""
+        with self.store.transaction() as session:
+            batch = research.retry(session, ref, actor=actor, now=self.clock(), more=more)
+            return batch_view(session, batch)
 
     # -- asks -----------------------------------------------------------------------------
 

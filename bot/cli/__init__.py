@@ -18,6 +18,7 @@ from tracker.errors import TrackerError
 COMMAND_MODULES = (
     "bot.cli.batch_cmds",
     "bot.cli.bot_cmds",
+    "bot.cli.research_cmds",
     "bot.cli.tracker_cmds",
     "bot.cli.locate_cmd",
     "bot.cli.digest_cmd",

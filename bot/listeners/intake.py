@@ -13,6 +13,7 @@ from bot.registry import SHORTCUT_SEND
 from bot.services import Services
 from bot.views.status import EMPTY_MENTION_HELP
 from intake.master import is_actionable_text, request_text, title_for
+from intake.runner import CLARIFY_PREFIX
 
 log = logging.getLogger("foreman.intake")
 
@@ -31,6 +32,8 @@ def take_request(services: Services, request: Request, bot_user_id: str | None) 
     """Persist the master ticket and answer in the thread. Returns the batch ref, if any."""
     text = request_text(request.text, bot_user_id)
     client = services.client
+    if request.thread_ts and _answers_a_question(services, request, text):
+        return None
     if not is_actionable_text(text):
         if services.tracker.claim_once(f"{request.key}:help"):
             client.chat_postMessage(
@@ -56,9 +59,29 @@ def take_request(services: Services, request: Request, bot_user_id: str | None) 
         except SlackApiError as exc:
             log.info("could not react to %s: %s", request.key, exc.response.get("error"))
     services.presenter.refresh(batch.id, post_if_missing=True)
-    for wake in services.background:
-        getattr(wake, "wake", lambda: None)()
+    wake_research(services)
     return batch.id
+
+
+def wake_research(services: Services) -> None:
+    for worker in services.background:
+        getattr(worker, "wake", lambda: None)()
+
+
+def _answers_a_question(services: Services, request: Request, text: str) -> bool:
+    """A reply in the thread of a batch that asked for more detail: plan again with it."""
+    if not request.thread_ts or not is_actionable_text(text):
+        return False
+    batch = services.tracker.batch_in_thread(request.channel, request.thread_ts)
+    if batch is None or batch.status != "research_failed":
+        return False
+    if not (batch.research_error or "").startswith(CLARIFY_PREFIX):
+        return False
+    if services.tracker.claim_once(f"{request.key}:detail"):
+        services.tracker.retry_research(batch.id, actor=request.user, more=text)
+        services.presenter.refresh(batch.id)
+        wake_research(services)
+    return True
 
 
 def _is_human_message(event: dict[str, Any]) -> bool:

@@ -1,12 +1,13 @@
-"""The plan message's buttons: Approve plan and Cancel."""
+"""The plan message's buttons: Approve plan, Cancel, and Retry when research failed."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from bot.listeners.intake import wake_research
 from bot.listeners.registrar import Registrar
-from bot.registry import ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN
+from bot.registry import ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN, ACTION_RETRY_RESEARCH
 from bot.services import Services
 from bot.slack_text import user
 from tracker.errors import TrackerError
@@ -49,7 +50,7 @@ def register(reg: Registrar, services: Services) -> None:
             tell(body, f"Only {_who_may(services, batch)} can approve {ref}. Nothing changed.")
         else:
             try:
-                services.tracker.approve(ref, actor=user_id)
+                approval = services.tracker.approve(ref, actor=user_id)
             except TrackerError as exc:
                 latest = services.tracker.batch(ref)
                 if latest.approved_by:  # lost a race with another click: say who won
@@ -60,7 +61,27 @@ def register(reg: Registrar, services: Services) -> None:
                     )
                 else:
                     tell(body, f":warning: {exc}")
+            else:
+                if approval.kept_draft:
+                    # Tickets held back by open questions: ask them, each as its own card.
+                    services.escalations.raise_clarifications(ref, actor="foreman")
         services.presenter.refresh(ref)
+
+    @reg.action(ACTION_RETRY_RESEARCH)
+    def on_retry(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        ref, user_id = body["actions"][0]["value"], body["user"]["id"]
+        batch = services.tracker.batch(ref)
+        if not may_decide(services, batch, user_id):
+            tell(body, f"Only {_who_may(services, batch)} can retry {ref}. Nothing changed.")
+            return
+        try:
+            services.tracker.retry_research(ref, actor=user_id)
+        except TrackerError:
+            latest = services.tracker.batch(ref)
+            tell(body, f"{ref} is {latest.status} already: nothing to retry.")
+        services.presenter.refresh(ref)
+        wake_research(services)
 
     @reg.action(ACTION_CANCEL_PLAN)
     def on_cancel(ack: Any, body: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ def ask_line(ask: AskView, now: datetime | None = None) -> str:
     if now is not None:
         hours = int((now - ask.first_seen).total_seconds() // 3600)
         age = f" · open {hours} h"
-    who = ", ".join(user(a) for a in ask.approvers) or "anyone"
+    who = ", ".join(user(a) for a in ask.approvers) or "the configured approvers"
     blocks = f" · blocks {', '.join(ask.blocks)}" if ask.blocks else ""
     return (
         f"• *{ask.id}* {ask.kind}: {escape(clip(ask.action, 200))} · waiting on {who}{blocks}{age}"

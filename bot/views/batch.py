@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.registry import ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN
+from bot.registry import ACTION_APPROVE_PLAN, ACTION_CANCEL_PLAN, ACTION_RETRY_RESEARCH
 from bot.slack_text import (
     BLOCKS_PER_MESSAGE,
     button,
@@ -16,6 +16,7 @@ from bot.slack_text import (
     section,
     user,
 )
+from intake.runner import CLARIFY_PREFIX
 from tracker.views import BatchView, TicketView
 
 STATUS_ICON = {
@@ -39,7 +40,9 @@ def batch_headline(batch: BatchView) -> str:
         "approved": f"approved · {batch.finished}/{batch.total} finished",
         "done": f"done ✔ · {batch.finished}/{batch.total}",
         "cancelled": "cancelled",
-        "research_failed": "research failed",
+        "research_failed": "needs more detail"
+        if (batch.research_error or "").startswith(CLARIFY_PREFIX)
+        else "research failed",
     }.get(batch.status, batch.status)
     return f"{batch.id} · {escape(batch.title)} · {state}"
 
@@ -54,7 +57,22 @@ def batch_blocks(batch: BatchView, tickets: list[TicketView]) -> list[dict[str, 
         )
         return blocks
     if batch.status == "research_failed":
-        blocks.append(section(f":warning: {escape(batch.research_error or 'unknown error')}"))
+        error = batch.research_error or "unknown error"
+        if error.startswith(CLARIFY_PREFIX):
+            question = error.removeprefix(CLARIFY_PREFIX)
+            blocks.append(section(f":speech_balloon: {escape(question)}"))
+            blocks.append(
+                context("Reply in this thread and mention me with the details; I will plan again.")
+            )
+            return blocks
+        blocks.append(section(f":warning: {escape(error)}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"research:{batch.id}",
+                "elements": [button("Retry", ACTION_RETRY_RESEARCH, batch.id, style="primary")],
+            }
+        )
         return blocks
     if batch.status in ("approved", "done"):
         bar = progress_bar(batch.finished, batch.total)

@@ -76,17 +76,24 @@ def test_a_retry_after_a_crash_before_commit_still_creates_the_ticket(bot: Runni
     engine = bot.services.tracker.store.engine
     crashed = threading.Event()
 
+    def note_insert(conn: sa.Connection, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO BATCH"):
+            conn.info["creating_batch"] = True
+
     def crash_once(conn: sa.Connection) -> None:
-        if not crashed.is_set():
+        # Only the intake's own transaction dies; other commits (the projector's) go through.
+        if conn.info.pop("creating_batch", False) and not crashed.is_set():
             crashed.set()
             raise RuntimeError("process died before commit")
 
+    sa.event.listen(engine, "before_cursor_execute", note_insert)
     sa.event.listen(engine, "commit", crash_once)
     try:
         posted = slack.post_user_message("alice", "#general", mention(slack, "rotate the key"))
         slack.wait_for(crashed.is_set, timeout=5)
     finally:
         sa.event.remove(engine, "commit", crash_once)
+        sa.event.remove(engine, "before_cursor_execute", note_insert)
     assert bot.services.tracker.batches() == []
     first = next(d for d in posted.deliveries if d.event_id)
     slack.redeliver(first, retry_num=1)

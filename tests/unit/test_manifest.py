@@ -42,6 +42,7 @@ def test_scopes_are_the_minimal_set(manifest: dict[str, Any]) -> None:
         "commands",  # /foreman and the shortcut
         "im:history",  # message.im
         "reactions:write",  # the eyes on a request
+        "usergroups:read",  # FOREMAN_APPROVERS may name a user group: its members decide asks
         "users:read",  # names for the digest and dev chat
     ]
 
