@@ -51,6 +51,7 @@ def running_foreman(
     transport: Transport = "socket",
     *,
     clock: Clock = utcnow,
+    research: bool = False,
     **overrides: Any,
 ) -> Iterator[RunningBot]:
     settings = foreman_settings(slack, db_url, **overrides)
@@ -64,6 +65,14 @@ def running_foreman(
         on_ask_change=services.asks.refresh,
     )
     projector.start()
+    runner = None
+    if research:
+        from bot.research import research_runner
+
+        runner = research_runner(settings, services.tracker)
+        runner.poll_seconds = 0.1
+        runner.start(1)
+        services.background.append(runner)
     try:
         if transport == "socket":
             slack.use_socket()
@@ -77,6 +86,8 @@ def running_foreman(
                 finally:
                     slack.use_socket()
     finally:
+        if runner is not None:
+            runner.stop()
         projector.stop()
         # Listeners still finishing (a re-render after a click) must not outlive the database
         # connection, nor the test's schema: wait for them before closing.
