@@ -68,6 +68,12 @@ class Grounder:
     def __init__(self, index: RepositoryIndex) -> None:
         self.index = index
         self.kinds = {r.path: r.kind for r in index.records}
+        self.stems: dict[str, list[str]] = {}
+        for path, kind in self.kinds.items():
+            if kind == "code":
+                self.stems.setdefault(path.rsplit("/", 1)[-1].split(".", 1)[0].lower(), []).append(
+                    path
+                )
         self.test_paths = [
             p for p, kind in self.kinds.items() if kind == "test" and _TEST_NAME.search(p)
         ]
@@ -102,9 +108,9 @@ class Grounder:
     def _ranked(self, query: str, facet: str) -> list[tuple[float, Hit]]:
         key = facet.split()[0] if facet.split() else ""
         hits = {h.path: h for h in self.index.locate(query, top=10)}
-        for path in self._named(facet):
-            if path not in hits:
-                hits.update({h.path: h for h in self.index.locate(f"{query} {path}", top=3)})
+        named = [p for p in self._named(facet) if p not in hits][:1]
+        for path in named:
+            hits.update({h.path: h for h in self.index.locate(f"{query} {path}", top=3)})
         scored = []
         for hit in hits.values():
             if self.kinds.get(hit.path) != "code" or not _credible(hit, key):
@@ -118,7 +124,12 @@ class Grounder:
         return sorted(scored, key=lambda pair: -pair[0])
 
     def _named(self, facet: str) -> list[str]:
-        return [p for p, kind in self.kinds.items() if kind == "code" and _named_after(p, facet)]
+        """Code files named after a facet term: settings.py for "settings", asks.py for "ask"."""
+        found: list[str] = []
+        for term in facet.split():
+            for stem in (term, term + "s", term.rstrip("s")):
+                found.extend(sorted(self.stems.get(stem, [])))
+        return list(dict.fromkeys(found))
 
     def tests_for(self, paths: list[str]) -> list[str]:
         """Existing test modules named after these modules (test_<name>.py, <name>_test.py)."""
