@@ -90,10 +90,7 @@ def _is_human_message(event: dict[str, Any]) -> bool:
 
 
 def register(reg: Registrar, services: Services) -> None:
-    @reg.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
-        if not _is_human_message(event):
-            return
+    def from_event(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         take_request(
             services,
             Request(
@@ -107,22 +104,15 @@ def register(reg: Registrar, services: Services) -> None:
             context.bot_user_id,
         )
 
+    @reg.event("app_mention")
+    def on_mention(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        if _is_human_message(event):
+            from_event(event, body, context)
+
     @reg.event("message")
     def on_direct_message(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
-        if event.get("channel_type") != "im" or not _is_human_message(event):
-            return
-        take_request(
-            services,
-            Request(
-                key=f"event:{body.get('event_id') or event['ts']}",
-                text=event.get("text", ""),
-                user=event["user"],
-                channel=event["channel"],
-                message_ts=event["ts"],
-                thread_ts=event.get("thread_ts") or event["ts"],
-            ),
-            context.bot_user_id,
-        )
+        if event.get("channel_type") == "im" and _is_human_message(event):
+            from_event(event, body, context)
 
     @reg.shortcut(SHORTCUT_SEND)
     def on_shortcut(ack: Any, shortcut: dict[str, Any], context: Any) -> None:
