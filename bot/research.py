@@ -22,7 +22,8 @@ def planner_factory(settings: Settings) -> Callable[[], Planner]:
     client = make_client(
         settings.llm_provider, settings.llm_base_url, settings.llm_api_key, settings.llm_model
     )
-    return lambda: LLMPlanner(client)
+    # Six specification calls at once: a typical plan is specified in one round trip.
+    return lambda: LLMPlanner(client, concurrency=6)
 
 
 def describe_error(exc: BaseException) -> str:

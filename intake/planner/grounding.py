@@ -59,6 +59,13 @@ def _credible(hit: Hit, key: str) -> bool:
     )
 
 
+def _coverage(hit: Hit, facet: str) -> int:
+    """Facet terms matched beyond the first: all of "event record" beats "event" alone."""
+    stems = {term[:4] for term in facet.split()}
+    matched = {stem for stem in stems for term in _matched_terms(hit) if term.startswith(stem)}
+    return max(0, len(matched) - 1)
+
+
 def _named_after(path: str, facet: str) -> bool:
     stem = PurePosixPath(path).stem.lower()
     return any(stem in (term, term + "s", term.rstrip("s")) for term in facet.split())
@@ -115,7 +122,7 @@ class Grounder:
         for hit in hits.values():
             if self.kinds.get(hit.path) != "code" or not _credible(hit, key):
                 continue
-            score = hit.score + 0.15 * structural(hit)
+            score = hit.score + 0.15 * structural(hit) + 0.3 * _coverage(hit, facet)
             if _named_after(hit.path, facet):
                 score += 0.5  # settings.py for "settings", asks.py for "ask"
             if _GLUE.search(hit.path):

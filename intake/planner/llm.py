@@ -194,7 +194,7 @@ def salvage(raw: str, repo: Path) -> Specified | None:
     except ValueError:  # not JSON, or not the schema (pydantic's error is a ValueError)
         return None
     kept = [hook for hook in ticket.file_hooks if hook_path_problem(hook, repo) is None]
-    dropped = [clean_path(h.path) for h in ticket.file_hooks if h not in kept]
+    dropped = [clean_path(h.path) or "(no path)" for h in ticket.file_hooks if h not in kept]
     if not dropped:
         return None
     trimmed = ticket.model_copy(update={"file_hooks": kept})
@@ -252,9 +252,8 @@ def assemble(
         questions = [q.strip() for q in answer.open_questions if q.strip()]
         if spec.dropped and not hooks:
             questions.append(
-                "Which files does this change? The proposed "
+                "Which files does this change? None of the proposed ones exist: "
                 + ", ".join(spec.dropped)
-                + " do not exist in the repository."
             )
         tickets.append(
             PlannedTicket(

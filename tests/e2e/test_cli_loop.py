@@ -146,7 +146,10 @@ def test_parallel_worker_processes_never_share_a_ticket(
     write_plan(tmp_path / "p.json", plan(*[spec(f"t{i}") for i in range(12)]).model_dump())
     foreman(env, "import", "p.json", cwd=tmp_path)
     foreman(env, "approve", "FM-1", cwd=tmp_path)
+    # `while` exits with its body's last status: with several workers the last `next` may find
+    # nothing left (exit 3) just before the oracle passes, so end on the oracle's verdict.
     loop = LOOP.replace("--worker w)", '--worker w$W) && echo "$W $t" >> claims.txt')
+    loop += "foreman oracle --batch FM-1 -q\n"
     procs = [
         subprocess.Popen(
             ["bash", "-c", loop],

@@ -160,16 +160,27 @@ def test_a_nonexistent_path_that_survives_the_reasks_is_dropped(
         {"path": "app/alerts.py", "why": "page_oncall", "new": False, "symbols": ["nope_fn"]},
         {"path": "./app/pager.py", "why": "sends pages", "new": False, "symbols": []},
     ]
-    stub = PlannerStub(tickets={"paging": [ticket("paging", file_hooks=hooks)] * 3})
+    only_invented = [{"path": "app/settings.py", "why": "knobs", "new": False, "symbols": []}]
+    stub = PlannerStub(
+        tickets={
+            "paging": [ticket("paging", file_hooks=hooks)] * 3,
+            "config": [ticket("config", file_hooks=only_invented)] * 3,
+        }
+    )
     with serving(provider, stub) as (server, client):
         batch = run_research(tracker, repo, client)
     assert batch.status == "planned", batch.research_error
     assert len(calls(server.requests, TICKET_NAME, "paging")) == 3
-    paging = next(t for t in tracker.tickets(batch=batch.id) if t.key == "paging")
-    assert paging.file_hooks == [
+    by_key = {t.key: t for t in tracker.tickets(batch=batch.id)}
+    assert by_key["paging"].file_hooks == [
         {"path": "app/alerts.py", "why": "page_oncall", "new": False, "symbols": []}
     ]
-    assert paging.open_questions == []
+    assert by_key["paging"].open_questions == []
+    # With nothing left to hook, a person must say where: the ticket stays draft on approval.
+    assert by_key["config"].file_hooks == []
+    assert by_key["config"].open_questions == [
+        "Which files does this change? None of the proposed ones exist: app/settings.py"
+    ]
 
 
 def test_a_dependency_cycle_is_corrected_through_a_reask(

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from intake.planner.llm_schema import TICKET_NAME
 from tests.support.planner_rig import PAIR_IDS, PAIRS, database, run_research, serving
 from tests.support.planner_stub import (
     FILES,
     SPLIT,
-    TICKET_NAME,
     PlannerStub,
     calls,
     make_repo,
