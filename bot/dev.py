@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -21,11 +21,12 @@ from bot.emulator.blocks import ButtonRef
 from bot.serve import start_background
 from bot.services import build_services
 from bot.settings import Settings
+from tracker.states import BatchStatus
 
 YOU = "you"
 CHANNEL = "#general"
 QUIET_SECONDS = 0.6
-MAX_WAIT_SECONDS = 20.0
+MAX_WAIT_SECONDS = 90.0  # a first research pass indexes the repository
 BANNER = (
     "Foreman dev: a local Slack with #general, the real bot, your database.\n"
     "Type a request (it mentions @Foreman), /foreman help, `press N`, `as bob …`, `quit`."
@@ -33,9 +34,12 @@ BANNER = (
 
 
 class Chat:
-    def __init__(self, slack: SlackEmulator, out: TextIO) -> None:
+    def __init__(
+        self, slack: SlackEmulator, out: TextIO, busy: Callable[[], bool] = lambda: False
+    ) -> None:
         self.slack = slack
         self.out = out
+        self.busy = busy  # true while background work (research) will still change the chat
         self.shown: dict[str, str] = {}
         self.ephemerals_seen = 0
         self.buttons: list[ButtonRef] = []
@@ -117,7 +121,7 @@ class Chat:
         while time.monotonic() < deadline:
             newer = self.slack.wait_for_change(version, timeout=QUIET_SECONDS)
             self.render()
-            if newer == version:
+            if newer == version and not self.busy():
                 return
             version = newer
 
@@ -190,7 +194,8 @@ def run_dev(settings: Settings, *, script: Path | None, out: TextIO) -> int:
         handler.connect()  # type: ignore[no-untyped-call]
         slack.wait_for_socket_client()
         workers = start_background(services)
-        chat = Chat(slack, out)
+        researching = [BatchStatus.RECEIVED, BatchStatus.RESEARCHING]
+        chat = Chat(slack, out, busy=lambda: bool(services.tracker.batches(statuses=researching)))
         try:
             if lines is None:
                 return _interactive(chat)
