@@ -18,6 +18,7 @@ from typing import TextIO
 from bot.app import build_app
 from bot.emulator import EmulatorError, SlackEmulator, render_message
 from bot.emulator.blocks import ButtonRef
+from bot.projector import EventProjector
 from bot.serve import start_background
 from bot.services import build_services
 from bot.settings import Settings
@@ -195,7 +196,16 @@ def run_dev(settings: Settings, *, script: Path | None, out: TextIO) -> int:
         slack.wait_for_socket_client()
         workers = start_background(services)
         researching = [BatchStatus.RECEIVED, BatchStatus.RESEARCHING]
-        chat = Chat(slack, out, busy=lambda: bool(services.tracker.batches(statuses=researching)))
+        projector = next(w for w in workers if isinstance(w, EventProjector))
+
+        def busy() -> bool:
+            # Research still running, or the log holds changes Slack does not show yet.
+            tracker = services.tracker
+            return bool(tracker.batches(statuses=researching)) or (
+                projector.cursor < tracker.last_event_id()
+            )
+
+        chat = Chat(slack, out, busy=busy)
         try:
             if lines is None:
                 return _interactive(chat)
