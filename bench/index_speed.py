@@ -1,8 +1,9 @@
 """Index speed benchmark on a synthetic 5,000-file Python repository.
 
-Generates the repository (see `synthetic_repo.py`; ~230 lines per file, a few hundred
+Generates the repository (see `index_synthetic_repo.py`; ~230 lines per file, a few hundred
 commits) in a temporary directory, then times, each in a fresh process so that the
-figures include interpreter start-up, imports and the cache load:
+figures include importing the index modules and loading the cache (not the ~30 ms of
+interpreter start-up):
 
     cold         empty cache: list, read, analyse every file, read history, locate
     warm         same commit, cache present: load and locate
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             # In its own process: a child inherits its parent's peak RSS figure, so the
             # generator's memory must not live in the process that launches measurements.
             subprocess.run(
-                [sys.executable, str(HERE / "synthetic_repo.py"), str(repo),
+                [sys.executable, str(HERE / "index_synthetic_repo.py"), str(repo),
                  "--files", str(args.files), "--commits", str(args.commits)],
                 check=True,
             )  # fmt: skip

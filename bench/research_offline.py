@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic_repo import generate  # noqa: E402
+from index_synthetic_repo import generate  # noqa: E402
 
 REQUEST = (
     "give us real visibility into what the system is actually doing, and make sure someone "

@@ -10,6 +10,14 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+def default_cache_dir() -> Path:
+    """Where the repository index is cached: XDG_CACHE_HOME's convention, else ~/.cache."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "foreman" / "index"
+
+
 def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'foreman.db'}"
 
@@ -43,7 +51,7 @@ class Settings(BaseSettings):
     heartbeat_timeout: int = Field(default=900, ge=5, alias="FOREMAN_HEARTBEAT_TIMEOUT")
     research_lease: int = Field(default=120, ge=2, alias="FOREMAN_RESEARCH_LEASE")
     research_threads: int = Field(default=2, ge=0, le=16, alias="FOREMAN_RESEARCH_THREADS")
-    cache_dir: Path | None = Field(default=None, alias="FOREMAN_CACHE_DIR")
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir(), alias="FOREMAN_CACHE_DIR")
     asks_channel: str | None = Field(default=None, alias="FOREMAN_ASKS_CHANNEL")
     ask_remind: int = Field(default=4 * 3600, ge=60, alias="FOREMAN_ASK_REMIND")
     ask_expire: int = Field(default=72 * 3600, ge=60, alias="FOREMAN_ASK_EXPIRE")

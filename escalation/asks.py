@@ -115,7 +115,8 @@ class Escalations:
         signature: str = "",
     ) -> Raised:
         """A worker hit something only a person can do: the ticket is blocked until decided."""
-        kind = AskKind(kind).value
+        if kind not in set(AskKind):
+            raise TrackerError(f"{kind!r} is not a kind of ask: {', '.join(AskKind)}")
         action = one_line(action)
         if not action:
             raise TrackerError("a wall needs --action: the exact thing a person must do")
@@ -343,18 +344,11 @@ class Escalations:
 
     # -- where the card is ---------------------------------------------------------------
 
-    def claim_card(self, ref: str, *, stale_after_seconds: float = 120) -> bool:
+    def claim_card(self, ref: str, *, stale_after_seconds: float = 300) -> bool:
         """True for the one caller that should post this ask's card now."""
-        from datetime import timedelta
+        from escalation.reminders import claim_card
 
-        from escalation.reminders import card_key, take_stale_card_claim
-
-        if self.tracker.claim_once(card_key(ref)):
-            return True
-        with self.store.transaction() as session:
-            return take_stale_card_claim(
-                session, ref, now=self.now(), stale_after=timedelta(seconds=stale_after_seconds)
-            )
+        return claim_card(self, ref, stale_after_seconds=stale_after_seconds)
 
     def set_card(self, ref: str, *, channel: str, ts: str) -> None:
         with self.store.transaction() as session:

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from escalation import ask_rows as rows
 from escalation.ask_model import AskPolicy
 from tracker import ids
+from tracker.clock import utcnow
 from tracker.models import Ask, IdempotencyKey
 from tracker.states import AskStatus
 from tracker.store import get_ask, record
@@ -78,6 +80,26 @@ def claim_reminder(
         data={"number": number},
     )
     return row
+
+
+def claim_card(esc: Escalations, ref: str, *, stale_after_seconds: float) -> bool:
+    """The right to post `ref`'s card, for exactly one caller.
+
+    The claim is a lease on a live process, so it is timed by the wall clock, not by the
+    (injectable) domain clock: only a claimer silent for `stale_after_seconds` of real time
+    is presumed dead (it crashed, or Slack refused the post) and replaced.
+    """
+    now = utcnow()
+    try:
+        with esc.store.transaction() as session:
+            session.add(IdempotencyKey(key=card_key(ref), created_at=now))
+        return True
+    except IntegrityError:
+        pass
+    with esc.store.transaction() as session:
+        return take_stale_card_claim(
+            session, ref, now=now, stale_after=timedelta(seconds=stale_after_seconds)
+        )
 
 
 def take_stale_card_claim(

@@ -122,10 +122,10 @@ def wall(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     ask = raised.ask
     if raised.created:
-        line = (
-            f"{ask.id} raised: {args.ticket.upper()} is {ctx.tracker.ticket(args.ticket).status} "
-            f"until it is decided (by {', '.join(ask.deciders) or 'nobody: set FOREMAN_APPROVERS'})"
-        )
+        status = ctx.tracker.ticket(args.ticket).status
+        held = "is blocked until it is decided" if status == "blocked" else f"stays {status}"
+        deciders = ", ".join(ask.deciders) or "nobody: set FOREMAN_APPROVERS"
+        line = f"{ask.id} raised: {args.ticket.upper()} {held} (decided by {deciders})"
     else:
         line = f"{ask.id}: the same wall is still open, now seen {ask.occurrences}×"
     _print_ask(ctx, args, ask, line)

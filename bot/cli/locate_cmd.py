@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not repo.is_dir():
         raise CliError(f"not a directory: {repo}")
     try:
-        index = RepositoryIndex.build(repo)
+        index = RepositoryIndex.build(repo, ctx.settings.cache_dir)
     except IndexBuildError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

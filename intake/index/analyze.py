@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from intake.index import symbols as sym
 from intake.index.files import MAX_FILE_BYTES, decode_text, file_kind
-from intake.index.text import TOKEN_RE, Analyzer
+from intake.index.text import TOKEN_RE, Analyzer, tokenize
 
 FIELDS = ("path", "symbols", "identifiers", "docs", "body")
 PATH, SYMBOLS, IDENTIFIERS, DOCS, BODY = range(5)
@@ -109,7 +109,7 @@ def analyze(path: str, text: str) -> Analysis:
     kind = file_kind(path)
     name = path.rsplit("/", 1)[-1].lower()
     suffix = name[name.rfind(".") :] if name.rfind(".") > 0 else ""
-    tokens = Counter(TOKEN_RE.findall(text))
+    tokens = Counter(tokenize(text))
     # Ordinary files count straight into the packed lanes. A file with so many tokens that
     # a lane could overflow counts per field first and saturates each lane when packing.
     direct = tokens.total() < _SAFE_TOKENS
@@ -126,7 +126,7 @@ def analyze(path: str, text: str) -> Analysis:
         terms_of = _analyzer.terms
         short[SYMBOLS] = Counter(t for s in symbols for t in terms_of(s.name.rsplit(".", 1)[-1])[0])
         docs = "\n".join(_PY_DOCS_RE.findall(text) if python else sym.comments(text, suffix))
-        lengths[DOCS] = _count(lanes[DOCS], Counter(TOKEN_RE.findall(docs)), shifts[DOCS])
+        lengths[DOCS] = _count(lanes[DOCS], Counter(tokenize(docs)), shifts[DOCS])
         lengths[IDENTIFIERS], lengths[BODY] = _count_code(
             lanes[IDENTIFIERS], shifts[IDENTIFIERS], lanes[BODY], shifts[BODY], tokens
         )

@@ -31,10 +31,14 @@ class SymbolRef:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
+    """One ranked file: `score` compares files within one answer only."""
+
     path: str
     score: float
     reasons: tuple[str, ...]
     symbols: tuple[SymbolRef, ...]
+    # The same matches as the first reason, structured: (request word, fields it matched).
+    matched: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_json(self, rank: int) -> dict[str, object]:
         return {
@@ -68,16 +72,19 @@ def explain(
 
 def _hit(query: Query, weights: dict[str, float], e: Evidence, text: str | None) -> Hit:
     reasons: list[str] = []
+    matched: list[tuple[float, str, tuple[str, ...]]] = []
+    for term, packed in e.matches.items():
+        fields = tuple(
+            name for f, name in enumerate(FIELDS) if (packed >> LANE_SHIFT[f]) & LANE_MAX[f]
+        )
+        matched.append((weights.get(term, 0.0), query.display.get(term, term), fields))
+    matched.sort(key=lambda m: (-m[0], m[1]))
+    # Callers read the first reason as the term list: it comes first whenever there is one.
+    if matched:
+        shown = [f"{word} ({', '.join(fields)})" for _, word, fields in matched[:MAX_TERMS_SHOWN]]
+        reasons.append("matched " + "; ".join(shown))
     if e.named is not None:
         reasons.append(f"the request names {e.named}")
-    matched: list[tuple[float, str]] = []
-    for term, packed in e.matches.items():
-        fields = [name for f, name in enumerate(FIELDS) if (packed >> LANE_SHIFT[f]) & LANE_MAX[f]]
-        label = query.display.get(term, term)
-        matched.append((weights.get(term, 0.0), f"{label} ({', '.join(fields)})"))
-    if matched:
-        matched.sort(key=lambda m: (-m[0], m[1]))
-        reasons.append("matched " + "; ".join(t for _, t in matched[:MAX_TERMS_SHOWN]))
     symbols = best_symbols(e.record, text, query, weights)
     for symbol, words in symbols:
         reasons.append(f"symbol {symbol.name} (line {symbol.line}) matches {', '.join(words)}")
@@ -89,7 +96,8 @@ def _hit(query: Query, weights: dict[str, float], e: Evidence, text: str | None)
     if e.record.kind == "test" and not query.about_tests:
         reasons.append("test file: ranked down because the request is not about tests")
     refs = tuple(SymbolRef(s.name, s.line, s.kind) for s, _ in symbols)
-    return Hit(e.record.path, round(e.score, 4), tuple(reasons), refs)
+    terms = tuple((word, fields) for _, word, fields in matched)
+    return Hit(e.record.path, round(e.score, 4), tuple(reasons), refs, terms)
 
 
 def best_symbols(

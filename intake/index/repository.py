@@ -35,7 +35,7 @@ from intake.index.history import Commit, HistoryIndex, read_history
 if TYPE_CHECKING:
     from intake.index.explain import Hit
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 DEFAULT_MAX_COMMITS = 3000
 # Below this many files to read, worker start-up costs more than it saves.
 PARALLEL_MIN_FILES = 300
@@ -107,6 +107,13 @@ class _Source:
 
 
 class RepositoryIndex:
+    """The files of one repository snapshot, their terms and symbols, and its history.
+
+    Build with `RepositoryIndex.build(repo, cache_dir)`; `records` holds one entry per
+    indexed file (binaries and unreadable files are left out), `commits` the history
+    newest first, `revision` the indexed commit (None for a plain directory).
+    """
+
     def __init__(
         self,
         source: _Source,

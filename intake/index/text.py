@@ -17,6 +17,19 @@ DOTTED_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
+_IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _IDENTIFIER_CHARS})
+
+
+def tokenize(text: str) -> list[str]:
+    """Identifier-like runs of a text; numbers come out too and yield no terms.
+
+    `str.translate` + `split` runs in C at several times the speed of a regex `findall`,
+    and tokenizing every file is the largest single cost of building an index.
+    """
+    return text.translate(_SEPARATORS).split()
+
+
 def word_set(text: str) -> frozenset[str]:
     """A set of words written as one block of text, which is easier to read and review."""
     return frozenset(text.split())
@@ -111,6 +124,9 @@ class Analyzer:
         hit = self.memo.get(token)
         if hit is not None:
             return hit
+        if token[0].isdigit():
+            self.memo[token] = ((), False)
+            return self.memo[token]
         # Most tokens are plain lowercase words or snake_case; the camel-case regex is only
         # needed when there is an upper-case letter or a digit.
         if token.islower() and token.replace("_", "").isalpha():

@@ -83,10 +83,10 @@ def test_concurrent_walls_from_two_processes_make_one_ask(db_url: str, claimed: 
             _wall(people[i % 2], claimed, actor=f"w{i}")
 
         threads = [threading.Thread(target=hit, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         found = people[0].asks()
         assert len(found) == 1 and found[0].occurrences == 8
     finally:

@@ -88,7 +88,7 @@ def test_a_nightly_invalid_client_three_nights_running_is_one_card_seen_three_ti
 ) -> None:
     clock = FakeClock()
     clock.now = clock.now.replace(hour=2, minute=0)
-    overrides = {
+    overrides: dict[str, Any] = {
         "FOREMAN_API_TOKEN": TOKEN,
         "FOREMAN_ASKS_CHANNEL": "#general",
         "FOREMAN_APPROVERS": slack.user("carol").id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from bot.ask_sweeper import AskSweeper
 from bot.cli import main
 from bot.emulator import SlackEmulator
 from bot.emulator.model import Ephemeral
+from escalation.asks import Escalations
 from tests.support.asks import (
     blocks_text,
     button_click,
@@ -22,6 +24,7 @@ from tests.support.asks import (
 from tests.support.clock import FakeClock
 from tests.support.foreman import mention, running_foreman
 from tests.support.plans import plan, spec
+from tracker.service import Tracker
 
 
 @pytest.fixture
@@ -159,7 +162,7 @@ def test_racing_clicks_on_two_bot_processes_make_exactly_one_decision(
     slack: SlackEmulator, db_url: str, clicks: int
 ) -> None:
     deciders = f"{slack.user('alice').id},{slack.user('carol').id}"
-    settings = {"FOREMAN_APPROVERS": deciders, "FOREMAN_ASKS_CHANNEL": "#general"}
+    settings: dict[str, Any] = {"FOREMAN_APPROVERS": deciders, "FOREMAN_ASKS_CHANNEL": "#general"}
     with (
         running_foreman(slack, db_url, "socket", **settings) as one,
         running_foreman(slack, db_url, "http", **settings) as two,
@@ -215,7 +218,7 @@ def test_reminders_post_once_with_two_processes_and_expiry_never_approves(
     slack: SlackEmulator, db_url: str
 ) -> None:
     clock = FakeClock()
-    settings = {
+    settings: dict[str, Any] = {
         "FOREMAN_APPROVERS": slack.user("alice").id,
         "FOREMAN_ASK_REMIND": "3600",
         "FOREMAN_ASK_EXPIRE": "10800",
@@ -259,8 +262,32 @@ def test_reminders_post_once_with_two_processes_and_expiry_never_approves(
         sweep_both()
         assert len(reminders()) == 2  # the deadline passed: it expires instead
         slack.wait_for(lambda: "Expired" in blocks_text(card(slack, "ASK-1")), what="expiry")
+        assert len(cards(slack, "ASK-1")) == 1
         slack.deliver("interactive", button_click(slack, shown, "alice", "ask_approve", "ASK-1"))
         note = slack.wait_for(lambda: slack.ephemerals(user="alice"))
         assert "expired without a decision, so nothing was approved" in note[0].text
         assert one.services.tracker.ticket(ticket).status == "blocked"
         assert one.services.escalations.ask("ASK-1").status == "expired"
+
+
+def test_an_ask_raised_while_no_bot_ran_is_posted_once_when_one_starts(
+    slack: SlackEmulator, sqlite_db_url: str
+) -> None:
+    offline = Tracker.open(sqlite_db_url)
+    try:
+        offline.import_plan(plan(spec("export")), actor="planner")
+        offline.approve("FM-1", actor="cli")
+        Escalations(offline).report_failure("nightly", "invalid_client", actor="cron")
+    finally:
+        offline.close()
+    settings: dict[str, Any] = {"FOREMAN_ASKS_CHANNEL": "#general"}
+    with (
+        running_foreman(slack, sqlite_db_url, "socket", **settings) as one,
+        running_foreman(slack, sqlite_db_url, "http", **settings) as two,
+    ):
+        sweeps = [
+            AskSweeper(b.services.escalations, b.services.asks).run_once() for b in (one, two)
+        ]
+        assert [s.posted for s in sweeps] == [["ASK-1"], []]
+        assert "CREDENTIAL NEEDED" in blocks_text(card(slack, "ASK-1"))
+        assert len(cards(slack, "ASK-1")) == 1

@@ -113,7 +113,8 @@ def test_the_right_file_wins_and_reasons_name_the_symbol(repo: Path, tmp_path: P
     assert hits[0].symbols[0].name == "SessionStore.refresh_token"
     assert hits[0].symbols[0].line == 12
     assert any("SessionStore.refresh_token (line 12)" in r for r in hits[0].reasons)
-    assert any(r.startswith("matched ") and "symbols" in r for r in hits[0].reasons)
+    assert hits[0].reasons[0].startswith("matched ")
+    assert ("token", ("symbols", "identifiers", "docs", "body")) in hits[0].matched
 
 
 def test_tests_rank_below_source_unless_the_request_is_about_tests(
@@ -140,7 +141,8 @@ def test_identifier_and_module_queries(repo: Path, tmp_path: Path) -> None:
     )
     hits = locate("clean up shop.auth.passwords", repo, cache_dir=tmp_path)
     assert hits[0].path == "shop/auth/passwords.py"
-    assert "the request names shop.auth.passwords" in hits[0].reasons
+    assert hits[0].reasons[0].startswith("matched passwords (path, symbols")
+    assert hits[0].reasons[1] == "the request names shop.auth.passwords"
 
 
 def test_ranking_is_deterministic(repo: Path, tmp_path: Path) -> None:
