@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bot.cli.batch_cmds",
     "bot.cli.bot_cmds",
     "bot.cli.research_cmds",
+    "bot.cli.doctor_cmd",
     "bot.cli.tracker_cmds",
     "bot.cli.locate_cmd",
     "bot.cli.digest_cmd",

@@ -122,11 +122,18 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
+    def do_GET(self) -> None:
+        # The model listing both providers serve; `foreman doctor` probes it.
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._send(self.server.stub.models(self.path, headers))
+
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        reply = self.server.stub.handle(self.path, headers, raw)
+        self._send(self.server.stub.handle(self.path, headers, raw))
+
+    def _send(self, reply: _Reply) -> None:
         if reply.hangup:
             self.close_connection = True
             return
@@ -211,6 +218,15 @@ class _StubServer(ABC):
         self.stop()
 
     # request handling, on the server's threads
+
+    def models(self, path: str, headers: dict[str, str]) -> _Reply:
+        listing = "/v1/models"
+        if path.partition("?")[0] != listing:
+            return self._fail(Status(404, f"Invalid URL (GET {path})", ""), None, 0)
+        presented = headers.get(self.key_header, "").removeprefix(self.key_prefix)
+        if self.api_key is not None and presented != self.api_key:
+            return self._fail(Status(401), None, 0)
+        return _Reply(200, {"data": [{"id": "stub-model"}]}, {})
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> _Reply:
         try:
