@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.settings import Settings
 from escalation.ask_model import AskPolicy
 from escalation.asks import Escalations
+from escalation.model_diagnosis import ModelDiagnoser
 from tracker.service import Tracker
 
 log = logging.getLogger("foreman.approvers")
@@ -105,4 +106,21 @@ def build_escalations(
         ask_policy(settings),
         default_approvers=directory.defaults,
         expand=directory.expand,
+        diagnose_unknown=model_diagnoser(settings),
     )
+
+
+def model_diagnoser(settings: Settings) -> ModelDiagnoser | None:
+    if settings.llm_provider == "none":
+        return None
+    from intake.llm import make_client
+
+    client = make_client(
+        settings.llm_provider,
+        settings.llm_base_url,
+        settings.llm_api_key,
+        settings.llm_model,
+        timeout=30,
+        max_attempts=2,
+    )
+    return ModelDiagnoser(client.complete_json)

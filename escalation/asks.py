@@ -34,6 +34,7 @@ from escalation.ask_model import (
     one_line,
     who,
 )
+from escalation.diagnosis import Diagnosis
 from escalation.failures import FailureOutcome
 from tracker import ids
 from tracker.errors import TrackerError
@@ -60,9 +61,12 @@ class Escalations:
         *,
         default_approvers: Callable[[], Sequence[str]] = _no_defaults,
         expand: Expand = list,
+        diagnose_unknown: Callable[[Diagnosis, str, str | None], Diagnosis] | None = None,
     ) -> None:
         self.tracker = tracker
         self.policy = policy or AskPolicy()
+        # With a model configured, failures the catalogue does not know get its reading.
+        self.diagnose_unknown = diagnose_unknown
         self._default_approvers = default_approvers
         self._expand = expand
 

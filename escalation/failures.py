@@ -93,6 +93,8 @@ def report_failure(
     if not error.strip():
         raise TrackerError(f"the failure report for {pipeline} has no error text")
     d = diagnose(pipeline, error, log)
+    if d.signature == "unknown" and esc.diagnose_unknown is not None:
+        d = esc.diagnose_unknown(d, error, log)
     action = one_line(d.action)
     key = dedupe_key(d.kind.value, action, ticket=None, pipeline=pipeline, signature=d.dedupe_key)
     new = rows.NewAsk(
