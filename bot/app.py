@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -12,6 +13,7 @@ from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger("foreman.app")
+LISTENER_THREADS = 4
 
 
 class _DropClientTokenNotice(logging.Filter):
@@ -38,6 +40,8 @@ def build_app(
         token_verification_enabled=verify_token,
         request_verification_enabled=True,
         process_before_response=False,
+        # Work after the ack shares the process (and the GIL) with the next acks: bound it.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         logger=_bolt_log,
     )
     registrar = Registrar(app)

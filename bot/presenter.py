@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -20,6 +21,8 @@ class BatchPresenter:
         self.tracker = tracker
         self.client = client
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # What each message last showed: a change that renders the same is not sent again.
+        self._shown: dict[str, str] = {}
 
     def refresh(self, ref: str, *, post_if_missing: bool = False) -> str | None:
         """Re-render the batch's message; post it first when asked to. Returns its ts."""
@@ -30,11 +33,15 @@ class BatchPresenter:
             tickets = self.tracker.tickets(batch=ref) if batch.total else []
             blocks = batch_blocks(batch, tickets)
             text = batch_fallback_text(batch)
+            rendered = json.dumps([text, blocks], sort_keys=True)
             if batch.plan_message_ts:
+                if self._shown.get(ref) == rendered:
+                    return batch.plan_message_ts
                 try:
                     self.client.chat_update(
                         channel=batch.channel, ts=batch.plan_message_ts, text=text, blocks=blocks
                     )
+                    self._shown[ref] = rendered
                 except SlackApiError as exc:
                     log.warning("could not update %s's message: %s", ref, exc.response.get("error"))
                 return batch.plan_message_ts
@@ -45,4 +52,5 @@ class BatchPresenter:
             )
             ts = str(response["ts"])
             self.tracker.set_batch_message(ref, channel=str(response["channel"]), ts=ts)
+            self._shown[ref] = rendered
             return ts

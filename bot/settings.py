@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     heartbeat_timeout: int = Field(default=900, ge=5, alias="FOREMAN_HEARTBEAT_TIMEOUT")
     research_lease: int = Field(default=120, ge=2, alias="FOREMAN_RESEARCH_LEASE")
     research_threads: int = Field(default=2, ge=0, le=16, alias="FOREMAN_RESEARCH_THREADS")
-    cache_dir: Path = Field(default_factory=lambda: default_cache_dir(), alias="FOREMAN_CACHE_DIR")
+    cache_dir: Path = Field(default_factory=default_cache_dir, alias="FOREMAN_CACHE_DIR")
     asks_channel: str | None = Field(default=None, alias="FOREMAN_ASKS_CHANNEL")
     ask_remind: int = Field(default=4 * 3600, ge=60, alias="FOREMAN_ASK_REMIND")
     ask_expire: int = Field(default=72 * 3600, ge=60, alias="FOREMAN_ASK_EXPIRE")

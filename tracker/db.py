@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 # Bump together with a new file in tracker/migrations/versions; a test keeps them in step.
 SCHEMA_HEAD = "0003"
@@ -23,10 +23,13 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, long_lived: bool = True) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
+    if not long_lived:
+        # A CLI call uses one connection for a moment: no pool to keep healthy.
+        return sa.create_engine(parsed, poolclass=NullPool)
     return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 

@@ -34,14 +34,23 @@ def judge(
     """
     assert batch.id is not None
     ref = ids.batch_ref(batch.id)
-    rows = fetch(
-        session,
-        sa.select(TICKET.id, TICKET.status, TICKET.proof.is_not(None))
-        .where(TICKET.batch_id == batch.id)
-        .order_by(TICKET.seq),
-    )
-    unfinished_ids = [tid for tid, status, proven in rows if not _finished(status, proven)]
-    total, finished = len(rows), len(rows) - len(unfinished_ids)
+    # The verdict is counted in the database: a 10,000-ticket batch is a handful of rows here.
+    counts = {
+        (status, bool(proven)): int(n)
+        for status, proven, n in fetch(
+            session,
+            sa.select(TICKET.status, TICKET.proof.is_not(None), sa.func.count())
+            .where(TICKET.batch_id == batch.id)
+            .group_by(TICKET.status, TICKET.proof.is_not(None)),
+        )
+    }
+    total = sum(counts.values())
+    by_status: dict[str, int] = {}
+    for (status, proven), n in counts.items():
+        if not _finished(status, proven):
+            by_status[status] = by_status.get(status, 0) + n
+    unfinished = sum(by_status.values())
+    finished = total - unfinished
     if batch.status == BatchStatus.CANCELLED:
         return OracleVerdict(ref, False, total, finished, "the batch was cancelled", [])
     if batch.status not in (BatchStatus.APPROVED, BatchStatus.DONE):
@@ -50,21 +59,26 @@ def judge(
             BatchStatus.RESEARCH_FAILED: f"research failed: {batch.research_error or 'unknown'}",
         }.get(BatchStatus(batch.status), f"the batch is {batch.status}: no approved plan yet")
         return OracleVerdict(ref, False, total, finished, why, [])
-    if not rows:
+    if not total:
         return OracleVerdict(ref, False, 0, 0, "the batch has no tickets", [])
-    if not unfinished_ids:
+    if not unfinished:
         return OracleVerdict(
             ref, True, total, finished, "every ticket is done with proof or human-gated", []
         )
-    by_status: dict[str, int] = {}
-    for _tid, status, proven in rows:
-        if not _finished(status, proven):
-            by_status[status] = by_status.get(status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
-    why = f"{len(unfinished_ids)} of {total} tickets not finished ({summary})"
-    shown = unfinished_ids if explain_limit is None else unfinished_ids[:explain_limit]
-    items = _explain(session, batch.id, shown)
-    return OracleVerdict(ref, False, total, finished, why, items)
+    why = f"{unfinished} of {total} tickets not finished ({summary})"
+    not_finished = sa.not_(
+        sa.or_(
+            TICKET.status == TicketStatus.HUMAN_GATED,
+            sa.and_(TICKET.status == TicketStatus.DONE, TICKET.proof.is_not(None)),
+        )
+    )
+    query = sa.select(TICKET.id).where(TICKET.batch_id == batch.id, not_finished)
+    query = query.order_by(TICKET.seq)
+    if explain_limit is not None:
+        query = query.limit(explain_limit)
+    shown = [int(row[0]) for row in fetch(session, query)]
+    return OracleVerdict(ref, False, total, finished, why, _explain(session, batch.id, shown))
 
 
 def _finished(status: str, proven: bool) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,9 +38,14 @@ class Tracker:
 
     @classmethod
     def open(
-        cls, url: str, *, lease_seconds: int = DEFAULT_LEASE_SECONDS, clock: Clock = utcnow
+        cls,
+        url: str,
+        *,
+        lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        clock: Clock = utcnow,
+        long_lived: bool = True,
     ) -> Tracker:
-        return cls(Store.open(url, clock), lease_seconds)
+        return cls(Store.open(url, clock, long_lived=long_lived), lease_seconds)
 
     def close(self) -> None:
         self.store.close()
@@ -48,6 +55,15 @@ class Tracker:
         return self.store.clock
 
     # -- leases ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _swept(self) -> Iterator[Session]:
+        """A transaction that first returns lapsed claims to open (one round trip when none)."""
+        with self.store.transaction() as session:
+            now = self.clock()
+            if work.has_lapsed_leases(session, now):
+                work.sweep_lapsed_leases(session, now)
+            yield session
 
     def sweep(self) -> list[str]:
         """Return lapsed claims to open. Runs on every read path that matters."""
@@ -201,8 +217,7 @@ class Tracker:
     # -- tickets --------------------------------------------------------------------------
 
     def ticket(self, ref: str) -> TicketView:
-        self.sweep()
-        with self.store.transaction() as session:
+        with self._swept() as session:
             return ticket_views(session, [get_ticket(session, ref)])[0]
 
     def tickets(
@@ -212,8 +227,7 @@ class Tracker:
         lane: str | None = None,
         statuses: list[TicketStatus] | None = None,
     ) -> list[TicketView]:
-        self.sweep()
-        with self.store.transaction() as session:
+        with self._swept() as session:
             stmt = select(Ticket).order_by(TICKET.batch_id, TICKET.seq)
             if batch is not None:
                 stmt = stmt.where(TICKET.batch_id == get_batch(session, batch).id)
@@ -224,15 +238,13 @@ class Tracker:
             return ticket_views(session, list(session.exec(stmt).all()))
 
     def ready(self, *, batch: str | None = None, lane: str | None = None) -> list[TicketView]:
-        self.sweep()
-        with self.store.transaction() as session:
+        with self._swept() as session:
             batch_id = None if batch is None else get_batch(session, batch).id
             return ticket_views(session, ready_tickets(session, batch_id, lane))
 
     def next(self, *, batch: str, worker: str, lane: str | None = None) -> TicketView | None:
         """Claim the next ready ticket for `worker` (atomic); None when nothing is ready."""
-        self.sweep()
-        with self.store.transaction() as session:
+        with self._swept() as session:
             batch_id = get_batch(session, batch).id
             assert batch_id is not None
             claimed = work.claim_next(
@@ -366,9 +378,8 @@ class Tracker:
     # -- the oracle and invariants --------------------------------------------------------
 
     def oracle(self, batch: str, *, explain_all: bool = False) -> OracleVerdict:
-        self.sweep()
         limit = None if explain_all else oracle.DEFAULT_EXPLAIN_LIMIT
-        with self.store.transaction() as session:
+        with self._swept() as session:
             return oracle.judge(session, get_batch(session, batch), limit)
 
     def verify(self, batch: str, repo_root: Path, runner: Runner = run_shell) -> list[OracleItem]:

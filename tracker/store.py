@@ -24,8 +24,8 @@ class Store:
         self.clock = clock
 
     @classmethod
-    def open(cls, url: str, clock: Clock = utcnow) -> Store:
-        engine = make_engine(url)
+    def open(cls, url: str, clock: Clock = utcnow, *, long_lived: bool = True) -> Store:
+        engine = make_engine(url, long_lived=long_lived)
         upgrade(engine)
         return cls(engine, clock)
 

@@ -47,6 +47,7 @@ class CliContext:
             self._tracker = Tracker.open(
                 self.settings.database_url,
                 lease_seconds=self.settings.heartbeat_timeout,
+                long_lived=False,
             )
         return self._tracker
 

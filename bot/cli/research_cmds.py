@@ -67,17 +67,26 @@ def intake(args: argparse.Namespace, ctx: CliContext) -> int:
 def worker(args: argparse.Namespace, ctx: CliContext) -> int:
     from bot.research import research_runner
     from intake.runner import worker_name
+    from tracker.service import Tracker
 
-    runner = research_runner(ctx.settings, ctx.tracker)
-    if args.once:
-        while (done := runner.run_one(worker_name("once"))) is not None:
-            ctx.print(f"{done.id} {done.status}")
-        return 0
-    runner.start(max(1, args.threads))
-    ctx.print(f"researching received batches with {max(1, args.threads)} thread(s); Ctrl-C stops")
+    # A long-running loop keeps a pooled connection, unlike the one-shot commands.
+    settings = ctx.settings
+    tracker = Tracker.open(settings.database_url, lease_seconds=settings.heartbeat_timeout)
+    runner = research_runner(settings, tracker)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        runner.stop()
-    return 0
+        if args.once:
+            while (done := runner.run_one(worker_name("once"))) is not None:
+                ctx.print(f"{done.id} {done.status}")
+            return 0
+        runner.start(max(1, args.threads))
+        ctx.print(
+            f"researching received batches with {max(1, args.threads)} thread(s); Ctrl-C stops"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            runner.stop()
+        return 0
+    finally:
+        tracker.close()
