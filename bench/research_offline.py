@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from index_synthetic_repo import generate  # noqa: E402
+from index_synthetic_repo import generate
 
 REQUEST = (
     "give us real visibility into what the system is actually doing, and make sure someone "
@@ -33,8 +33,13 @@ def run_intake(repo: Path, cache: Path, db: Path) -> tuple[float, float]:
     foreman = str(Path(sys.executable).with_name("foreman"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([foreman, "intake", REQUEST, "--repo", str(repo), "--json"], env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [foreman, "intake", REQUEST, "--repo", str(repo), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stderr)
@@ -51,8 +56,10 @@ def main() -> None:
         root = Path(tmp)
         start = time.perf_counter()
         repo = generate(root / "repo", files=args.files, commits=args.commits)
-        print(f"synthetic repository: {args.files} files, {args.commits} commits "
-              f"(generated in {time.perf_counter() - start:.1f} s)\n")
+        print(
+            f"synthetic repository: {args.files} files, {args.commits} commits "
+            f"(generated in {time.perf_counter() - start:.1f} s)\n"
+        )
         cold, cold_peak = run_intake(repo, root / "cache", root / "a.db")
         warm, warm_peak = run_intake(repo, root / "cache", root / "b.db")
         print("| run | wall time (whole `foreman intake` process) | peak RSS |")
