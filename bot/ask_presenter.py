@@ -30,7 +30,7 @@ class AskPresenter:
         self.client = client
         self.settings = settings
         self.context = CardContext(
-            configured_approvers=tuple(escalations_config(settings)),
+            configured_approvers=tuple(configured_approvers(settings)),
             timezone=settings.timezone,
         )
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -106,7 +106,7 @@ class AskPresenter:
         )
 
 
-def escalations_config(settings: Settings) -> list[str]:
+def configured_approvers(settings: Settings) -> list[str]:
     from bot.ask_config import normalise_id
 
     return [normalise_id(a) for a in settings.approvers if a.strip()]

@@ -113,7 +113,7 @@ class Grounder:
         return Grounding(hooks=hooks, tests=tests, new_test=new_test)
 
     def _ranked(self, query: str, facet: str) -> list[tuple[float, Hit]]:
-        key = facet.split()[0] if facet.split() else ""
+        key = facet.split(maxsplit=1)[0] if facet.strip() else ""
         hits = {h.path: h for h in self.index.locate(query, top=10)}
         named = [p for p in self._named(facet) if p not in hits][:1]
         for path in named:

@@ -25,6 +25,7 @@ CLARIFY = (
     "What should I plan? Say what should be built, fixed or made visible, e.g. "
     '"page the on-call when the nightly export fails".'
 )
+LIVE_CHECK = "observed working in a running deployment"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -178,7 +179,7 @@ class OfflinePlanner:
         words = names or [w for w in subject_words(context.request) if w.isalnum()][:3]
         script = f"scripts/verify_{'_'.join(words[:3]) or 'request'}.py"
         checks = [
-            f"{t.title}: {d.concept.live_check if d.concept else 'observed working in a running deployment'}"
+            f"{t.title}: {d.concept.live_check if d.concept else LIVE_CHECK}"
             for t, d in zip(tickets, _matching(tickets, drafts), strict=True)
         ]
         return PlannedTicket(

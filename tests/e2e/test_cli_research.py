@@ -17,10 +17,20 @@ SEED = (
 
 
 def intake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FOREMAN_DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}",
-           "FOREMAN_CACHE_DIR": str(tmp_path / "cache")}
-    return subprocess.run([FOREMAN, "intake", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "FOREMAN_DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}",
+        "FOREMAN_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    return subprocess.run(
+        [FOREMAN, "intake", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_seed_request_prints_a_plan_and_stores_it(tmp_path: Path) -> None:

@@ -28,11 +28,16 @@ def escalations(tracker: Tracker, server: OpenAIServer, key: str = KEY) -> Escal
 
 
 def test_a_valid_model_answer_becomes_the_ask(tracker: Tracker, server: OpenAIServer) -> None:
-    server.script(Answer({
-        "cause": "The frobnicator cluster lost a member, so writes cannot reach quorum.",
-        "action": "Restart frobnicator-2 on host fb-2.internal and confirm the cluster has 3 members",
-        "kind": "access", "transient": False,
-    }))
+    server.script(
+        Answer(
+            {
+                "cause": "The frobnicator cluster lost a member, so writes cannot reach quorum.",
+                "action": "Restart frobnicator-2 on host fb-2.internal; confirm 3 cluster members",
+                "kind": "access",
+                "transient": False,
+            }
+        )
+    )
     outcome = escalations(tracker, server).report_failure("nightly-sync", ERROR, actor="cron")
     assert outcome.ask is not None
     assert outcome.ask.action.startswith("Restart frobnicator-2 on host fb-2.internal")
@@ -68,8 +73,16 @@ def test_a_known_failure_never_asks_the_model(tracker: Tracker, server: OpenAISe
 
 
 def test_secrets_never_reach_the_model(tracker: Tracker, server: OpenAIServer) -> None:
-    server.script(Answer({"cause": "A token leaked.", "action": "Rotate the leaked bot token now",
-                          "kind": "credential", "transient": False}))
+    server.script(
+        Answer(
+            {
+                "cause": "A token leaked.",
+                "action": "Rotate the leaked bot token now",
+                "kind": "credential",
+                "transient": False,
+            }
+        )
+    )
     token = "xoxb-1234567890123-1234567890123-abcdefghijABCDEFGHIJklmn"
     escalations(tracker, server).report_failure("sync", f"boom with {token}", actor="cron")
     assert token not in str(server.requests[0].body)

@@ -28,33 +28,39 @@ def write(root: Path, files: dict[str, str]) -> Path:
         path.write_text(text, encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     subprocess.run(["git", "add", "."], cwd=root, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm",
-                    "initial"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "initial"],
+        cwd=root,
+        check=True,
+    )
     return root
 
 
 @pytest.fixture
 def jobs_repo(tmp_path: Path) -> Path:
-    return write(tmp_path / "jobs", {
-        "pyproject.toml": "[project]\nname='jobs'\n",
-        "jobs/__init__.py": "",
-        "jobs/runner.py": (
-            '"""Runs every job."""\n\nclass JobRunner:\n    def run(self, job):\n'
-            '        """Run one job and return its outcome."""\n        return job()\n\n'
-            "    def retry_upload(self, upload, attempts=3):\n        return upload()\n"
-        ),
-        "jobs/settings.py": (
-            "import os\n\nclass Settings:\n    def __init__(self):\n"
-            "        self.queue = os.environ.get('JOBS_QUEUE', 'default')\n"
-        ),
-        "jobs/pager.py": (
-            "def send_page(message):\n    \"\"\"Escalate to the on-call person.\"\"\"\n"
-            "    print(message)\n\ndef notify(channel, text):\n    return (channel, text)\n"
-        ),
-        "jobs/export.py": "def export_rows(rows):\n    return list(rows)\n",
-        "tests/test_runner.py": "from jobs.runner import JobRunner\n\ndef test_run():\n"
-        "    assert JobRunner().run(lambda: 1) == 1\n",
-    })
+    return write(
+        tmp_path / "jobs",
+        {
+            "pyproject.toml": "[project]\nname='jobs'\n",
+            "jobs/__init__.py": "",
+            "jobs/runner.py": (
+                '"""Runs every job."""\n\nclass JobRunner:\n    def run(self, job):\n'
+                '        """Run one job and return its outcome."""\n        return job()\n\n'
+                "    def retry_upload(self, upload, attempts=3):\n        return upload()\n"
+            ),
+            "jobs/settings.py": (
+                "import os\n\nclass Settings:\n    def __init__(self):\n"
+                "        self.queue = os.environ.get('JOBS_QUEUE', 'default')\n"
+            ),
+            "jobs/pager.py": (
+                'def send_page(message):\n    """Escalate to the on-call person."""\n'
+                "    print(message)\n\ndef notify(channel, text):\n    return (channel, text)\n"
+            ),
+            "jobs/export.py": "def export_rows(rows):\n    return list(rows)\n",
+            "tests/test_runner.py": "from jobs.runner import JobRunner\n\ndef test_run():\n"
+            "    assert JobRunner().run(lambda: 1) == 1\n",
+        },
+    )
 
 
 def test_seed_request_on_this_repository_is_grounded_in_the_right_files(tmp_path: Path) -> None:
@@ -107,8 +113,9 @@ def test_the_offline_planner_is_deterministic(jobs_repo: Path, tmp_path: Path) -
 
 def test_nothing_actionable_asks_instead_of_planning(db_url: str, jobs_repo: Path) -> None:
     tracker = Tracker.open(db_url)
-    batch = tracker.create_batch(title="Hi there", request="hi there", repo=str(jobs_repo),
-                                 actor="U1")
+    batch = tracker.create_batch(
+        title="Hi there", request="hi there", repo=str(jobs_repo), actor="U1"
+    )
     runner = ResearchRunner(tracker, OfflinePlanner)
     ended = runner.run_one("w", batch=batch.id)
     assert ended is not None and ended.status == "research_failed"
@@ -135,8 +142,9 @@ def test_research_lands_one_plan_and_a_lost_lease_discards_the_result(
     db_url: str, jobs_repo: Path
 ) -> None:
     tracker = Tracker.open(db_url)
-    batch = tracker.create_batch(title="x", request="retry failed uploads", repo=str(jobs_repo),
-                                 actor="U1")
+    batch = tracker.create_batch(
+        title="x", request="retry failed uploads", repo=str(jobs_repo), actor="U1"
+    )
     claimed = tracker.claim_research(worker="slow", lease_seconds=60)
     assert claimed is not None and claimed.id == batch.id
     # Another runner cannot take a batch that is being researched under a live lease.
@@ -152,8 +160,9 @@ def test_a_lapsed_research_lease_lets_another_runner_finish(db_url: str, jobs_re
 
     clock = FakeClock()
     tracker = Tracker.open(db_url, clock=clock)
-    batch = tracker.create_batch(title="x", request="retry failed uploads", repo=str(jobs_repo),
-                                 actor="U1")
+    batch = tracker.create_batch(
+        title="x", request="retry failed uploads", repo=str(jobs_repo), actor="U1"
+    )
     assert tracker.claim_research(worker="died", lease_seconds=30) is not None
     clock.advance(seconds=31)
     ended = ResearchRunner(tracker, OfflinePlanner, lease_seconds=30).run_one("second")

@@ -17,7 +17,7 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "svc"
     files = {
         "pyproject.toml": "[project]\nname='svc'\n",
-        "svc/exporter.py": "def export_rows(rows):\n    \"\"\"Upload rows.\"\"\"\n    return rows\n\n"
+        "svc/exporter.py": 'def export_rows(rows):\n    """Upload rows."""\n    return rows\n\n'
         "def retry_upload(batch):\n    return batch\n",
         "svc/settings.py": "class Settings:\n    queue = 'default'\n",
         "tests/test_exporter.py": "from svc.exporter import export_rows\n",
@@ -31,17 +31,24 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def bot(repo: Path, sqlite_db_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    with SlackEmulator() as slack, running_foreman(
-        slack, sqlite_db_url, research=True, FOREMAN_REPO=str(repo),
-        FOREMAN_CACHE_DIR=str(tmp_path / "cache"),
-    ) as running:
+    with (
+        SlackEmulator() as slack,
+        running_foreman(
+            slack,
+            sqlite_db_url,
+            research=True,
+            FOREMAN_REPO=str(repo),
+            FOREMAN_CACHE_DIR=str(tmp_path / "cache"),
+        ) as running,
+    ):
         yield running
 
 
 def test_a_mention_is_researched_and_the_plan_replaces_researching(bot: RunningBot) -> None:
     slack = bot.slack
-    posted = slack.post_user_message("alice", "#general",
-                                     mention(slack, "make the exporter retry failed uploads"))
+    posted = slack.post_user_message(
+        "alice", "#general", mention(slack, "make the exporter retry failed uploads")
+    )
     reply = slack.wait_for_message("#general", thread_ts=posted.ts, after=posted.ts)
     assert reply.text.endswith("researching…")
     planned = slack.wait_for(
@@ -58,14 +65,20 @@ def test_hi_there_gets_a_question_and_a_reply_replans(bot: RunningBot) -> None:
     slack = bot.slack
     posted = slack.post_user_message("alice", "#general", mention(slack, "hi there"))
     reply = slack.wait_for_message("#general", thread_ts=posted.ts, after=posted.ts)
-    slack.wait_for(lambda: "needs more detail" in (slack.message("#general", reply.ts) or reply)
-                   .text, timeout=15)
+    slack.wait_for(
+        lambda: "needs more detail" in (slack.message("#general", reply.ts) or reply).text,
+        timeout=15,
+    )
     assert bot.services.tracker.tickets(batch="FM-1") == []
-    slack.post_user_message("alice", "#general",
-                            mention(slack, "retry failed uploads in the exporter"),
-                            thread_ts=posted.ts)
-    slack.wait_for(lambda: "plan ready" in (slack.message("#general", reply.ts) or reply).text,
-                   timeout=15)
+    slack.post_user_message(
+        "alice",
+        "#general",
+        mention(slack, "retry failed uploads in the exporter"),
+        thread_ts=posted.ts,
+    )
+    slack.wait_for(
+        lambda: "plan ready" in (slack.message("#general", reply.ts) or reply).text, timeout=15
+    )
     batch = bot.services.tracker.batch("FM-1")
     assert "retry failed uploads" in batch.request
     assert len(bot.services.tracker.batches()) == 1
@@ -74,8 +87,13 @@ def test_hi_there_gets_a_question_and_a_reply_replans(bot: RunningBot) -> None:
 def test_a_failed_research_offers_retry(bot: RunningBot, repo: Path) -> None:
     slack = bot.slack
     tracker = bot.services.tracker
-    batch = tracker.create_batch(title="x", request="retry uploads", repo=str(repo / "gone"),
-                                 actor="U1", channel=slack.channel("#general").id)
+    batch = tracker.create_batch(
+        title="x",
+        request="retry uploads",
+        repo=str(repo / "gone"),
+        actor="U1",
+        channel=slack.channel("#general").id,
+    )
     bot.services.presenter.refresh(batch.id, post_if_missing=True)
     message = slack.wait_for(
         lambda: next((m for m in slack.messages("#general") if "research failed" in m.text), None),
@@ -83,5 +101,7 @@ def test_a_failed_research_offers_retry(bot: RunningBot, repo: Path) -> None:
     )
     assert "is not a directory" in str(message.blocks)
     slack.click_button("alice", "#general", message.ts, text="Retry")
-    slack.wait_for(lambda: any(e.kind == "research_retry" for e in tracker.events(subject=batch.id)),
-                   timeout=10)
+    slack.wait_for(
+        lambda: any(e.kind == "research_retry" for e in tracker.events(subject=batch.id)),
+        timeout=10,
+    )

@@ -23,13 +23,16 @@ def test_the_seed_request_is_two_units_of_work() -> None:
 
 def test_lists_sentences_and_clauses_split_but_noun_pairs_do_not() -> None:
     assert split_units("- cache the index\n- make locate faster\n3. add a --top flag") == [
-        "Cache the index", "Make locate faster", "Add a --top flag",
+        "Cache the index",
+        "Make locate faster",
+        "Add a --top flag",
     ]
     assert split_units("Add logs and metrics to the exporter.") == [
         "Add logs and metrics to the exporter"
     ]
     assert split_units("Retry failed uploads; then alert the on-call team") == [
-        "Retry failed uploads", "Alert the on-call team",
+        "Retry failed uploads",
+        "Alert the on-call team",
     ]
 
 
@@ -40,7 +43,8 @@ def test_greetings_are_not_requests(text: str) -> None:
 
 def test_what_a_unit_is_about_comes_first() -> None:
     assert [c.name for c in concepts_in("Someone gets paged when production breaks")][:2] == [
-        "alerting", "failure",
+        "alerting",
+        "failure",
     ]
     assert concepts_in("Give us real visibility into the system")[0].name == "observability"
     assert concepts_in("make the nightly export resumable")[0].name == "reliability"
