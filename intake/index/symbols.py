@@ -11,6 +11,7 @@ Symbols travel through the cache as one compact string per file.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -36,8 +37,11 @@ class Parsed:
 _DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
+@functools.lru_cache(maxsize=512)
 def python_symbols(text: str) -> Parsed | None:
-    """Symbols and docstrings of a Python module; None when it does not parse."""
+    """Symbols and docstrings of a Python module; None when it does not parse.
+
+    Cached: one research pass asks for the same top files across several searches."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
