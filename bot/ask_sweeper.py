@@ -7,10 +7,10 @@ database, so with two processes each reminder is still posted once.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
 from bot.ask_presenter import AskPresenter
+from bot.periodic import Periodic
 from escalation.asks import Escalations
 
 log = logging.getLogger("foreman.asks")
@@ -23,15 +23,15 @@ class SweepResult:
     posted: list[str] = field(default_factory=list)
 
 
-class AskSweeper:
+class AskSweeper(Periodic):
+    thread_name = "foreman-asks"
+
     def __init__(
         self, escalations: Escalations, presenter: AskPresenter, interval: float = 30.0
     ) -> None:
         self.escalations = escalations
         self.presenter = presenter
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
 
     def run_once(self) -> SweepResult:
         result = SweepResult()
@@ -58,19 +58,3 @@ class AskSweeper:
         except Exception:
             log.exception("showing %s failed; the next pass retries", ref)
             return None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="foreman-asks", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("asks sweep failed")

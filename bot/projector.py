@@ -7,16 +7,18 @@ the log is the single feed, so nothing is decided from a chat message or process
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
+from bot.periodic import Periodic
 from tracker import ids
 from tracker.service import Tracker
 
 log = logging.getLogger("foreman.projector")
 
 
-class EventProjector:
+class EventProjector(Periodic):
+    thread_name = "foreman-projector"
+
     def __init__(
         self,
         tracker: Tracker,
@@ -27,10 +29,8 @@ class EventProjector:
         self.tracker = tracker
         self.on_batch_change = on_batch_change
         self.on_ask_change = on_ask_change
-        self.interval = interval
+        super().__init__(interval)
         self.cursor = tracker.last_event_id()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> set[str]:
         events = self.tracker.events_after(self.cursor)
@@ -52,19 +52,3 @@ class EventProjector:
                 except Exception:
                     log.exception("re-rendering %s failed; the next change retries", ref)
         return changed
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="foreman-projector", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("event projector pass failed")

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from tracker import ids, oracle, planning, research, validate, work
+from tracker import ids, oracle, planning, validate, work
 from tracker.clock import Clock, utcnow
 from tracker.errors import LeaseError, NotFound
 from tracker.models import Ask, Batch, Event, IdempotencyKey, Ticket
 from tracker.oracle import Runner, run_shell
 from tracker.plan import Plan, PlannedTicket
 from tracker.queries import ask_views, batch_view, ready_tickets, ticket_views
+from tracker.service_research import ResearchQueue
 from tracker.states import AskStatus, BatchStatus, TicketStatus
 from tracker.store import Store, get_batch, get_ticket
 from tracker.tables import ASK, BATCH, EVENT, TICKET
@@ -31,7 +32,7 @@ def batch_ref_of(batch: Batch) -> str:
     return ids.batch_ref(batch.id)
 
 
-class Tracker:
+class Tracker(ResearchQueue):
     def __init__(self, store: Store, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> None:
         self.store = store
         self.lease = timedelta(seconds=lease_seconds)
@@ -315,53 +316,6 @@ class Tracker:
                 now=self.clock(),
             )
             return ticket_views(session, [ticket])[0]
-
-    # -- research -------------------------------------------------------------------------
-
-    def claim_research(
-        self, *, worker: str, lease_seconds: int, batch: str | None = None
-    ) -> BatchView | None:
-        """Take a received batch (the oldest, or `batch`) for research under a lease."""
-        with self.store.transaction() as session:
-            claimed = research.claim(
-                session,
-                worker=worker,
-                now=self.clock(),
-                lease=timedelta(seconds=lease_seconds),
-                only=batch,
-            )
-            return None if claimed is None else batch_view(session, claimed)
-
-    def renew_research(self, ref: str, *, worker: str, lease_seconds: int) -> None:
-        with self.store.transaction() as session:
-            research.renew(
-                session,
-                ref,
-                worker=worker,
-                now=self.clock(),
-                lease=timedelta(seconds=lease_seconds),
-            )
-
-    def finish_research(
-        self, ref: str, plan: Plan, *, worker: str, repo_root: Path | None
-    ) -> BatchView:
-        with self.store.transaction() as session:
-            batch = research.finish(
-                session, ref, plan, worker=worker, now=self.clock(), repo_root=repo_root
-            )
-            return batch_view(session, batch)
-
-    def fail_research(self, ref: str, *, worker: str, error: str) -> BatchView:
-        with self.store.transaction() as session:
-            return batch_view(
-                session, research.fail(session, ref, worker=worker, now=self.clock(), error=error)
-            )
-
-    def retry_research(self, ref: str, *, actor: str, more: str | None = None) -> BatchView:
-        """Back to the research queue; `more` (a person's added detail) extends the request."""
-        with self.store.transaction() as session:
-            batch = research.retry(session, ref, actor=actor, now=self.clock(), more=more)
-            return batch_view(session, batch)
 
     # -- asks -----------------------------------------------------------------------------
 

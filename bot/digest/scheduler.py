@@ -12,7 +12,6 @@ import logging
 import os
 import secrets
 import socket
-import threading
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from bot.digest import runs
 from bot.digest.post import post_digest
 from bot.digest.read import build_digest
 from bot.digest.schedule import latest_slot, local_date, zone
+from bot.periodic import Periodic
 from tracker.clock import Clock, utcnow
 from tracker.service import Tracker
 
@@ -39,7 +39,10 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class DigestScheduler:
+class DigestScheduler(Periodic):
+    thread_name = "foreman-digest"
+    run_at_start = True  # a bot restarted after posting time catches up at once
+
     def __init__(
         self,
         tracker: Tracker,
@@ -59,13 +62,11 @@ class DigestScheduler:
         self.at = at
         self.tz = tz
         self.clock = clock
-        self.interval = interval
+        super().__init__(interval)
         self.worker = worker or worker_id()
         self.default_approvers = list(default_approvers)
         # Days known to be posted: later ticks that day need no database round trip.
         self._settled: set[str] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self, now: datetime | None = None) -> str | None:
         """Post the due digest if nobody has; returns the new message's ts, else None."""
@@ -108,26 +109,6 @@ class DigestScheduler:
         self._settled.add(slot.key)
         log.info("posted the %s digest to %s (ts %s)", slot.key, self.channel, ts)
         return ts
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="foreman-digest", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        # Tick at once: a bot restarted after its posting time catches up without delay.
-        while True:
-            try:
-                self.run_once()
-            except Exception:
-                # The claim stays unposted; it is taken over (and retried) once it is stale.
-                log.exception("the digest pass failed; it is retried")
-            if self._stop.wait(self.interval):
-                return
 
 
 def start_digest_scheduler(services: Services) -> DigestScheduler | None:
