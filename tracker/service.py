@@ -14,15 +14,15 @@ from sqlmodel import Session, select
 from tracker import ids, oracle, planning, validate, work
 from tracker.clock import Clock, utcnow
 from tracker.errors import LeaseError, NotFound
-from tracker.models import Ask, Batch, Event, IdempotencyKey, Ticket
+from tracker.models import Batch, Event, IdempotencyKey, Ticket
 from tracker.oracle import Runner, run_shell
 from tracker.plan import Plan, PlannedTicket
-from tracker.queries import ask_views, batch_view, ready_tickets, ticket_views
+from tracker.queries import batch_view, ready_tickets, ticket_views
 from tracker.service_research import ResearchQueue
-from tracker.states import AskStatus, BatchStatus, TicketStatus
+from tracker.states import BatchStatus, TicketStatus
 from tracker.store import Store, get_batch, get_ticket
-from tracker.tables import ASK, BATCH, EVENT, TICKET
-from tracker.views import AskView, BatchView, OracleItem, OracleVerdict, TicketView, Violation
+from tracker.tables import BATCH, EVENT, TICKET
+from tracker.views import BatchView, OracleItem, OracleVerdict, TicketView, Violation
 
 DEFAULT_LEASE_SECONDS = 900
 
@@ -316,18 +316,6 @@ class Tracker(ResearchQueue):
                 now=self.clock(),
             )
             return ticket_views(session, [ticket])[0]
-
-    # -- asks -----------------------------------------------------------------------------
-
-    def asks(self, *, open_only: bool = False, approver: str | None = None) -> list[AskView]:
-        with self.store.transaction() as session:
-            stmt = select(Ask).order_by(ASK.id)
-            if open_only:
-                stmt = stmt.where(ASK.status == AskStatus.OPEN)
-            views = ask_views(session, list(session.exec(stmt).all()))
-        if approver is not None:
-            views = [v for v in views if approver in v.approvers]
-        return views
 
     # -- the oracle and invariants --------------------------------------------------------
 

@@ -92,7 +92,9 @@ def _asks(
 ) -> None:
     from bot.views.asks import asks_list_text
 
-    respond(response_type="ephemeral", text=asks_list_text(services.tracker.asks(open_only=True)))
+    respond(
+        response_type="ephemeral", text=asks_list_text(services.escalations.asks(open_only=True))
+    )
 
 
 def _digest(

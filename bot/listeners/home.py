@@ -21,8 +21,8 @@ def register(reg: Registrar, services: Services) -> None:
         viewer = event["user"]
         now = services.clock()
         # The viewer decides an ask they are named on, or one that falls back to them.
-        waiting = {a.id for a in services.escalations.asks(open_only=True) if viewer in a.deciders}
-        mine = [ask_line(a, now) for a in services.tracker.asks(open_only=True) if a.id in waiting]
+        asks = services.escalations.asks(open_only=True)
+        mine = [ask_line(a, now) for a in asks if viewer in a.deciders]
         batches = services.tracker.batches(statuses=ACTIVE)
         services.client.views_publish(
             user_id=viewer, view={"type": "home", "blocks": home_blocks(mine, batches)}

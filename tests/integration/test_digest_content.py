@@ -104,7 +104,7 @@ def test_every_section_lists_exactly_what_the_database_holds(
         assert verdict.finished == 3 and "oracle: not done" in progress.text
 
         # Waiting on people: open asks, drafts with questions, blocked tickets.
-        open_asks = tracker.asks(open_only=True)
+        open_asks = Escalations(tracker).asks(open_only=True)
         drafts = [t.id for t in tracker.tickets(statuses=[TicketStatus.DRAFT]) if t.open_questions]
         blocked = [t.id for t in tracker.tickets(statuses=[TicketStatus.BLOCKED])]
         assert refs(shown["Waiting on people"]) == [a.id for a in open_asks] + drafts + blocked

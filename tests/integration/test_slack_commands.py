@@ -67,3 +67,30 @@ def test_app_home_shows_active_batches(bot: RunningBot) -> None:
     home = bot.slack.wait_for(lambda: bot.slack.home("alice"), timeout=5)
     shown = str(home.blocks if hasattr(home, "blocks") else home)
     assert "Nothing waits on you" in shown and "FM-1" in shown and "Paging" in shown
+
+
+def test_asks_name_who_actually_decides_them(bot: RunningBot) -> None:
+    """An ask with no named approvers falls back to the requester: say so, not "anyone"."""
+    tracker, slack = bot.services.tracker, bot.slack
+    alice = slack.user("alice").id
+    batch = tracker.create_batch(
+        title="Paging", request="page on failure", actor=alice, requested_by=alice
+    )
+    tracker.import_plan(plan(spec("a")), actor="planner", batch=batch.id)
+    tracker.approve(batch.id, actor=alice)
+    bot.services.escalations.wall(
+        "FM-1.1",
+        kind="permission",
+        action="Grant the metrics role",
+        why="metric writes are rejected",
+        actor="w1",
+    )
+    slack.slash_command("bob", "#general", "/foreman", "asks")
+    listing = ephemeral_after(bot, "bob", "ASK-1")
+    assert f"waiting on <@{alice}>" in listing and "blocks FM-1.1" in listing
+    slack.open_home("alice")
+    home = slack.wait_for(lambda: slack.home("alice"), timeout=5)
+    assert "ASK-1" in str(home.blocks) and "Grant the metrics role" in str(home.blocks)
+    slack.open_home("bob")
+    other = slack.wait_for(lambda: slack.home("bob"), timeout=5)
+    assert "ASK-1" not in str(other.blocks) and "Nothing waits on you" in str(other.blocks)
