@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -33,7 +34,10 @@ class BatchPresenter:
             tickets = self.tracker.tickets(batch=ref) if batch.total else []
             blocks = batch_blocks(batch, tickets)
             text = batch_fallback_text(batch)
-            rendered = json.dumps([text, blocks], sort_keys=True)
+            # A digest, not the message: a long-running bot keeps one per batch it has shown.
+            rendered = hashlib.sha256(
+                json.dumps([text, blocks], sort_keys=True).encode()
+            ).hexdigest()
             if batch.plan_message_ts:
                 if self._shown.get(ref) == rendered:
                     return batch.plan_message_ts
