@@ -138,3 +138,19 @@ def test_changes_made_elsewhere_rerender_the_thread(
             timeout=5,
         )
         assert updated
+
+
+def test_a_rerender_that_changes_nothing_is_not_sent(
+    slack: SlackEmulator, sqlite_db_url: str
+) -> None:
+    with running_foreman(slack, sqlite_db_url) as bot:
+        request_with_plan(bot)
+        presenter = bot.services.presenter
+        presenter.refresh("FM-1")
+        updates = slack.call_count("chat.update")
+        presenter.refresh("FM-1")
+        presenter.refresh("FM-1")
+        assert slack.call_count("chat.update") == updates
+        bot.services.tracker.approve("FM-1", actor="U1")
+        presenter.refresh("FM-1")
+        assert slack.call_count("chat.update") == updates + 1
